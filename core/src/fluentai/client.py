@@ -1,0 +1,708 @@
+"""The public clients. ``Client`` is synchronous, ``AsyncClient`` asynchronous; both share
+everything but the I/O (``_Core``), so they behave the same call for call.
+
+Each provider gets one pooled httpx client, created on first use; requests go through the
+hooks (encode -> auth -> transport -> decode / stream decoder), so plugins can change any
+seam of any provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+import httpx
+import msgspec
+
+from . import catalog
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ConfigurationError,
+    FluentAIError,
+    NotFoundError,
+    StreamInterruptedError,
+)
+from .events import Collector, ErrorEvent, StreamEvent
+from .plugins import Registry, default_registry
+from .provider import Provider
+from .request import (
+    AnyRequest,
+    ChatRequest,
+    EmbedRequest,
+    InputType,
+    ListModelsRequest,
+    Reasoning,
+    RerankRequest,
+    ResponseFormat,
+    TranscribeRequest,
+)
+from .tools import as_tool
+from .types import (
+    ChatResponse,
+    Embedding,
+    EmbeddingResponse,
+    Message,
+    ModelInfo,
+    RerankResponse,
+    Transcription,
+    Usage,
+)
+
+T = TypeVar("T")
+DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
+
+
+class CheckResult(msgspec.Struct, kw_only=True):
+    """The outcome of ``client.check(provider)``: ``ok``, or what is wrong in ``problem``."""
+
+    provider: str
+    ok: bool
+    problem: str | None = None
+    models: int | None = None
+    latency_ms: float | None = None
+
+
+def _messages(prompt: str | Message | Sequence[Message | Mapping[str, Any]],
+              system: str | None) -> list[Message]:
+    if isinstance(prompt, str):
+        messages = [Message("user", prompt)]
+    elif isinstance(prompt, Message):
+        messages = [prompt]
+    else:
+        messages = [m if isinstance(m, Message) else msgspec.convert(m, Message)
+                    for m in prompt]
+    if system is not None:
+        messages.insert(0, Message("system", system))
+    return messages
+
+
+def _response_format(value: Any) -> ResponseFormat | None:
+    """Accept "json", a JSON schema dict, a msgspec Struct or a pydantic model class."""
+    if value is None or isinstance(value, ResponseFormat):
+        return value
+    if value == "json":
+        return ResponseFormat()
+    if isinstance(value, dict):
+        return ResponseFormat(value)
+    if hasattr(value, "model_json_schema"):
+        return ResponseFormat(value.model_json_schema(), name=value.__name__)
+    schema = msgspec.json.schema(value)
+    if "$ref" in schema:  # inline the top-level struct
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        defs = schema.pop("$defs")
+        schema = {**defs.pop(name), **({"$defs": defs} if defs else {})}
+    return ResponseFormat(schema, name=getattr(value, "__name__", "response"))
+
+
+def _reasoning(value: Any) -> Reasoning | None:
+    if value is None or isinstance(value, Reasoning):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Reasoning(budget_tokens=value)
+    return Reasoning(effort=value)
+
+
+class _Core:
+    """State and logic shared by Client and AsyncClient (no I/O here)."""
+
+    def __init__(self, *, providers: Mapping[str, Mapping[str, Any]] | None = None,
+                 plugins: Iterable[Any] = (), timeout: float | httpx.Timeout | None = None,
+                 http2: bool = False, env: Mapping[str, str] | None = None,
+                 registry: Registry | None = None) -> None:
+        plugins = list(plugins)
+        self._registry = registry or (Registry(plugins) if plugins else default_registry())
+        self._settings = {k: dict(v) for k, v in (providers or {}).items()}
+        self._env = env
+        self._timeout = DEFAULT_TIMEOUT if timeout is None else (
+            timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout))
+        self._http2 = http2
+        self._providers: dict[str, Provider] = {}
+        self._lock = threading.Lock()
+        self._routes: dict[str, tuple[Provider, str]] = {}
+
+    # --- providers ------------------------------------------------------------------
+
+    @property
+    def registry(self) -> Registry:
+        return self._registry
+
+    def provider(self, name: str) -> Provider:
+        """The configured Provider instance for ``name`` (created on first use)."""
+        found = self._providers.get(name)
+        if found is not None:
+            return found
+        canonical = self._registry.canonical(name)
+        with self._lock:
+            if canonical not in self._providers:
+                cls = self._registry.provider_class(canonical)
+                settings = self._settings.get(canonical) or self._settings.get(name) or {}
+                self._providers[canonical] = cls(env=self._env, **settings)
+            instance = self._providers[canonical]
+            self._providers[name] = instance
+        return instance
+
+    def set_api_key(self, provider: str, api_key: str) -> None:
+        """Rotate a provider's key on a live client; requests in flight keep the old one."""
+        self.provider(provider).set_api_key(api_key)
+
+    def route(self, model: str) -> tuple[Provider, str]:
+        """Split ``provider/model`` into the Provider and its own model id."""
+        found = self._routes.get(model)
+        if found is not None:
+            return found
+        name, sep, model_id = model.partition("/")
+        if not sep:
+            owner = catalog.find_provider(model)
+            if owner is None:
+                raise ConfigurationError(
+                    f"Model {model!r} names no provider: write it as 'provider/model', "
+                    f"e.g. 'openai/{model}' (see `fluentai models`).")
+            name, model_id = owner, model
+        provider = self.provider(name)
+        info = catalog.lookup(provider.name, model_id)
+        if info is not None and info.id != model_id:  # an alias
+            model_id = info.id
+        self._routes[model] = (provider, model_id)
+        return provider, model_id
+
+    # --- building requests ----------------------------------------------------------
+
+    def chat_request(self, model_id: str, prompt: Any, *, stream: bool, system: str | None = None,
+                     tools: Sequence[Any] | None = None, tool_choice: str | None = None,
+                     parallel_tool_calls: bool | None = None,
+                     temperature: float | None = None, top_p: float | None = None,
+                     max_tokens: int | None = None, stop: str | list[str] | None = None,
+                     seed: int | None = None, response_format: Any = None,
+                     reasoning: Any = None, partial_tool_arguments: bool = False,
+                     raw_events: bool = False, provider_options: Mapping[str, Any] | None = None,
+                     headers: Mapping[str, str] | None = None) -> ChatRequest:
+        return ChatRequest(
+            model=model_id, messages=_messages(prompt, system),
+            tools=[as_tool(t) for t in tools or ()], tool_choice=tool_choice,
+            parallel_tool_calls=parallel_tool_calls, temperature=temperature, top_p=top_p,
+            max_tokens=max_tokens, stop=[stop] if isinstance(stop, str) else stop, seed=seed,
+            response_format=_response_format(response_format), reasoning=_reasoning(reasoning),
+            stream=stream, partial_tool_arguments=partial_tool_arguments,
+            raw_events=raw_events, provider_options=dict(provider_options or {}),
+            headers=dict(headers or {}))
+
+    def embed_request(self, model_id: str, inputs: str | Sequence[str], *,
+                      input_type: InputType | None = None, dimensions: int | None = None,
+                      dtype: Any = None, provider_options: Mapping[str, Any] | None = None
+                      ) -> EmbedRequest:
+        texts = [inputs] if isinstance(inputs, str) else list(inputs)
+        if not texts:
+            raise ConfigurationError("embed() needs at least one input text")
+        if any(not isinstance(t, str) for t in texts):
+            raise ConfigurationError("embed() takes strings; convert other inputs to text first")
+        return EmbedRequest(model=model_id, inputs=texts, input_type=input_type,
+                            dimensions=dimensions, dtype=dtype,
+                            provider_options=dict(provider_options or {}))
+
+    def rerank_request(self, model_id: str, query: str, documents: Sequence[Any], *,
+                       top_n: int | None = None,
+                       provider_options: Mapping[str, Any] | None = None) -> RerankRequest:
+        texts = []
+        for i, doc in enumerate(documents):
+            text = doc.get("text") if isinstance(doc, Mapping) else doc
+            if not isinstance(text, str):
+                raise ConfigurationError(f"rerank document {i} has no text (give a string or "
+                                         f"a mapping with a 'text' field)")
+            texts.append(text)
+        if not texts:
+            raise ConfigurationError("rerank() needs at least one document")
+        return RerankRequest(model=model_id, query=query, documents=texts, top_n=top_n,
+                             provider_options=dict(provider_options or {}))
+
+    # --- hooks ----------------------------------------------------------------------
+
+    def encode(self, provider: Provider, request: AnyRequest) -> tuple[httpx.Request, httpx.Auth]:
+        hook = self._registry.hook
+        http_request = hook.fluentai_encode(provider=provider, request=request)
+        return http_request, hook.fluentai_auth(provider=provider)
+
+    def decode(self, provider: Provider, request: AnyRequest, response: httpx.Response) -> Any:
+        result = self._registry.hook.fluentai_decode(provider=provider, request=request,
+                                                     response=response)
+        if isinstance(result, (ChatResponse, EmbeddingResponse)):
+            self.price(result)
+        return result
+
+    def stream_decoder(self, provider: Provider, request: ChatRequest) -> Any:
+        return self._registry.hook.fluentai_stream_decoder(provider=provider, request=request)
+
+    def price(self, result: ChatResponse | EmbeddingResponse) -> None:
+        if result.cost is None:
+            result.cost = catalog.cost(result.provider, result.model, result.usage)
+
+    def status_error(self, provider: Provider, request: AnyRequest,
+                     response: httpx.Response) -> APIStatusError:
+        error: APIStatusError = self._registry.hook.fluentai_map_error(
+            provider=provider, response=response)
+        model = getattr(request, "model", None)
+        if isinstance(error, NotFoundError) and model:
+            close = catalog.suggest(provider.name, model)
+            if close:
+                error.message += f" Did you mean {', '.join(repr(c) for c in close)}?"
+        return self.scrub(provider, error)
+
+    def transport_error(self, provider: Provider, exc: Exception) -> FluentAIError:
+        if isinstance(exc, httpx.TimeoutException):
+            kind = type(exc).__name__.replace("Timeout", " timeout").strip().lower()
+            err: FluentAIError = APITimeoutError(
+                f"{kind} talking to {provider.base_url} (raise timeout= if the model is slow)",
+                provider=provider.name)
+        else:
+            err = APIConnectionError(
+                f"could not reach {provider.base_url}: {type(exc).__name__}: {exc}",
+                provider=provider.name)
+        return self.scrub(provider, err)
+
+    def scrub(self, provider: Provider, error: FluentAIError) -> Any:
+        """Remove any secret of the provider that a server echoed into an error."""
+        for secret in provider.secrets():
+            if secret and secret in error.message:
+                error.message = error.message.replace(secret, "**********")
+        error.args = (error.message,)
+        return error
+
+    def http_client_args(self, provider: Provider, is_async: bool) -> dict[str, Any]:
+        transport = self._registry.hook.fluentai_transport(provider=provider, is_async=is_async)
+        if transport is None:
+            cls = httpx.AsyncHTTPTransport if is_async else httpx.HTTPTransport
+            transport = cls(http2=self._http2, retries=0)
+        return {"transport": transport, "timeout": self._timeout}
+
+    def catalog_models(self, provider: Provider) -> list[ModelInfo]:
+        found = {m.id: m for m in catalog.models(provider.name)}
+        for extra in self._registry.hook.fluentai_models(provider=provider):
+            for info in extra or ():
+                found.setdefault(info.id, msgspec.structs.replace(info, provider=provider.name))
+        return list(found.values())
+
+    def merge_models(self, provider: Provider, live: list[ModelInfo] | None) -> list[ModelInfo]:
+        known = self.catalog_models(provider)
+        if live is None:
+            return known
+        live_ids = {m.id for m in live}
+        merged = [msgspec.structs.replace(m, live=m.id in live_ids) for m in known]
+        known_ids = {m.id for m in known}
+        merged.extend(m for m in live if m.id not in known_ids)
+        return merged
+
+    def provider_names(self, provider: str | None) -> list[str]:
+        self._registry.load()
+        return [self._registry.canonical(provider)] if provider else \
+            sorted(self._registry.providers)
+
+
+class Stream:
+    """A synchronous stream of events. Iterate it; ``response`` holds the collected answer
+    once it is consumed. Leaving early (break, ``close()``) closes the connection."""
+
+    def __init__(self, client: Client, provider: Provider, request: ChatRequest) -> None:
+        self._client = client
+        self._provider = provider
+        self._request = request
+        self._iter: Iterator[StreamEvent] | None = None
+        self.response: ChatResponse | None = None
+
+    def __iter__(self) -> Iterator[StreamEvent]:
+        if self._iter is None:
+            self._iter = self._events()
+        return self._iter
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._iter is not None:
+            self._iter.close()  # type: ignore[attr-defined]
+
+    def collect(self) -> ChatResponse:
+        """Consume the rest of the stream and return the whole response."""
+        for _ in self:
+            pass
+        assert self.response is not None
+        return self.response
+
+    def text(self) -> Iterator[str]:
+        """Only the text, as it arrives."""
+        for ev in self:
+            text = getattr(ev, "text", None)
+            if text is not None and type(ev).__name__ == "TextDelta":
+                yield text
+
+    def _events(self) -> Iterator[StreamEvent]:
+        core, provider, request = self._client._core, self._provider, self._request
+        http_request, auth = core.encode(provider, request)
+        http = self._client._http(provider)
+        collector = Collector(provider.name, request.model)
+        try:
+            response = http.send(http_request, auth=auth, stream=True)
+        except httpx.TransportError as exc:
+            raise core.transport_error(provider, exc) from None
+        try:
+            if response.status_code >= 400:
+                response.read()
+                raise core.status_error(provider, request, response)
+            decoder = core.stream_decoder(provider, request)
+            add = collector.add
+            for data in response.iter_bytes():
+                for ev in decoder.feed(data):
+                    if type(ev) is ErrorEvent:
+                        raise core.scrub(provider, collector.interrupted(ev.error))
+                    add(ev)
+                    yield ev
+            for ev in decoder.close():
+                if type(ev) is ErrorEvent:
+                    raise core.scrub(provider, collector.interrupted(ev.error))
+                add(ev)
+                yield ev
+        except httpx.TransportError as exc:
+            err = StreamInterruptedError(
+                f"the connection broke mid-stream ({type(exc).__name__}: {exc}); the partial "
+                f"output is on .partial", provider=provider.name)
+            raise core.scrub(provider, collector.interrupted(err)) from None
+        except StreamInterruptedError as exc:  # raised by a decoder (e.g. a corrupt frame)
+            if exc.partial is None:
+                collector.interrupted(exc)
+            raise
+        finally:
+            response.close()
+        self.response = collector.response()
+        core.price(self.response)
+
+
+class AsyncStream:
+    """The asynchronous counterpart of Stream: ``async for ev in client.stream(...)``."""
+
+    def __init__(self, client: AsyncClient, provider: Provider, request: ChatRequest) -> None:
+        self._client = client
+        self._provider = provider
+        self._request = request
+        self._iter: AsyncIterator[StreamEvent] | None = None
+        self.response: ChatResponse | None = None
+
+    def __aiter__(self) -> AsyncIterator[StreamEvent]:
+        if self._iter is None:
+            self._iter = self._events()
+        return self._iter
+
+    async def __aenter__(self) -> AsyncStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._iter is not None:
+            await self._iter.aclose()  # type: ignore[attr-defined]
+
+    async def collect(self) -> ChatResponse:
+        async for _ in self:
+            pass
+        assert self.response is not None
+        return self.response
+
+    async def text(self) -> AsyncIterator[str]:
+        async for ev in self:
+            if type(ev).__name__ == "TextDelta":
+                yield ev.text  # type: ignore[union-attr]
+
+    async def _events(self) -> AsyncIterator[StreamEvent]:
+        core, provider, request = self._client._core, self._provider, self._request
+        http_request, auth = core.encode(provider, request)
+        http = self._client._http(provider)
+        collector = Collector(provider.name, request.model)
+        try:
+            response = await http.send(http_request, auth=auth, stream=True)
+        except httpx.TransportError as exc:
+            raise core.transport_error(provider, exc) from None
+        try:
+            if response.status_code >= 400:
+                await response.aread()
+                raise core.status_error(provider, request, response)
+            decoder = core.stream_decoder(provider, request)
+            add = collector.add
+            async for data in response.aiter_bytes():
+                for ev in decoder.feed(data):
+                    if type(ev) is ErrorEvent:
+                        raise core.scrub(provider, collector.interrupted(ev.error))
+                    add(ev)
+                    yield ev
+            for ev in decoder.close():
+                if type(ev) is ErrorEvent:
+                    raise core.scrub(provider, collector.interrupted(ev.error))
+                add(ev)
+                yield ev
+        except httpx.TransportError as exc:
+            err = StreamInterruptedError(
+                f"the connection broke mid-stream ({type(exc).__name__}: {exc}); the partial "
+                f"output is on .partial", provider=provider.name)
+            raise core.scrub(provider, collector.interrupted(err)) from None
+        except StreamInterruptedError as exc:  # raised by a decoder (e.g. a corrupt frame)
+            if exc.partial is None:
+                collector.interrupted(exc)
+            raise
+        finally:
+            await response.aclose()
+        self.response = collector.response()
+        core.price(self.response)
+
+
+class _Facade:
+    """Methods identical on both clients."""
+
+    _core: _Core
+
+    def provider(self, name: str) -> Provider:
+        return self._core.provider(name)
+
+    def set_api_key(self, provider: str, api_key: str) -> None:
+        self._core.set_api_key(provider, api_key)
+
+    def model(self, model: str) -> Any:
+        """A fluent, immutable builder bound to ``model``: ``client.model(m).system(..)``."""
+        from .builder import ModelBuilder
+
+        return ModelBuilder(self, model)
+
+    def providers(self) -> list[str]:
+        self._core.registry.load()
+        return sorted(self._core.registry.providers)
+
+
+class Client(_Facade):
+    """Synchronous client over every installed provider plugin.
+
+    >>> client = Client()
+    >>> client.chat("openai/gpt-4o-mini", "Say hi").text
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._core = _Core(**kwargs)
+        self._clients: dict[str, httpx.Client] = {}
+        self._http_lock = threading.Lock()
+
+    def _http(self, provider: Provider) -> httpx.Client:
+        http = self._clients.get(provider.name)
+        if http is None:
+            with self._http_lock:
+                http = self._clients.get(provider.name)
+                if http is None:
+                    http = httpx.Client(**self._core.http_client_args(provider, False))
+                    self._clients[provider.name] = http
+        return http
+
+    def close(self) -> None:
+        for http in self._clients.values():
+            http.close()
+        self._clients.clear()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _send(self, provider: Provider, request: AnyRequest) -> Any:
+        core = self._core
+        http_request, auth = core.encode(provider, request)
+        try:
+            response = self._http(provider).send(http_request, auth=auth)
+        except httpx.TransportError as exc:
+            raise core.transport_error(provider, exc) from None
+        if response.status_code >= 400:
+            raise core.status_error(provider, request, response)
+        return core.decode(provider, request, response)
+
+    def chat(self, model: str, prompt: str | Message | Sequence[Any], **kwargs: Any
+             ) -> ChatResponse:
+        """One answer from ``model`` ("provider/model") for a prompt or a message list."""
+        provider, model_id = self._core.route(model)
+        return self._send(provider, self._core.chat_request(model_id, prompt, stream=False,
+                                                              **kwargs))
+
+    def stream(self, model: str, prompt: str | Message | Sequence[Any], **kwargs: Any
+               ) -> Stream:
+        """Stream the answer as typed events (see fluentai.events)."""
+        provider, model_id = self._core.route(model)
+        return Stream(self, provider, self._core.chat_request(model_id, prompt, stream=True,
+                                                                **kwargs))
+
+    def embed(self, model: str, inputs: str | Sequence[str], **kwargs: Any) -> EmbeddingResponse:
+        """Embed texts; inputs beyond the provider's per-request limit are batched."""
+        provider, model_id = self._core.route(model)
+        request = self._core.embed_request(model_id, inputs, **kwargs)
+        batches = _batches(request, provider.max_embed_batch)
+        return _merge_embeddings([self._send(provider, b) for b in batches])
+
+    def rerank(self, model: str, query: str, documents: Sequence[Any], **kwargs: Any
+               ) -> RerankResponse:
+        provider, model_id = self._core.route(model)
+        request = self._core.rerank_request(model_id, query, documents, **kwargs)
+        return _with_documents(self._send(provider, request), request)
+
+    def transcribe(self, model: str, audio: bytes, **kwargs: Any) -> Transcription:
+        provider, model_id = self._core.route(model)
+        return self._send(provider, TranscribeRequest(model=model_id, audio=audio, **kwargs))
+
+    def models(self, provider: str | None = None, *, live: bool = True) -> list[ModelInfo]:
+        """Catalog models, merged with the live listing where the provider has one and a
+        key is configured."""
+        out: list[ModelInfo] = []
+        for name in self._core.provider_names(provider):
+            p = self.provider(name)
+            listed = None
+            if live and p.lists_models and p.configured:
+                listed = self._send(p, ListModelsRequest())
+            out.extend(self._core.merge_models(p, listed))
+        return out
+
+    def check(self, provider: str) -> CheckResult:
+        """Verify the key and that the provider answers; ``problem`` says what is wrong."""
+        p = self.provider(provider)
+        missing = p.missing_configuration()
+        if missing:
+            return CheckResult(provider=p.name, ok=False, problem=f"not configured: {missing}")
+        if not p.lists_models:
+            return CheckResult(provider=p.name, ok=True,
+                               problem="configured; this provider has no model listing to "
+                                       "verify the key with")
+        start = time.perf_counter()
+        try:
+            listed = self._send(p, ListModelsRequest())
+        except FluentAIError as exc:
+            return CheckResult(provider=p.name, ok=False, problem=str(exc))
+        return CheckResult(provider=p.name, ok=True, models=len(listed),
+                           latency_ms=round((time.perf_counter() - start) * 1000, 1))
+
+
+class AsyncClient(_Facade):
+    """Asynchronous client; use ``async with AsyncClient() as client``."""
+
+    def __init__(self, *, max_concurrency: int = 8, **kwargs: Any) -> None:
+        self._core = _Core(**kwargs)
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._max_concurrency = max_concurrency
+
+    def _http(self, provider: Provider) -> httpx.AsyncClient:
+        http = self._clients.get(provider.name)
+        if http is None:
+            http = httpx.AsyncClient(**self._core.http_client_args(provider, True))
+            self._clients[provider.name] = http
+        return http
+
+    async def aclose(self) -> None:
+        for http in self._clients.values():
+            await http.aclose()
+        self._clients.clear()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def _send(self, provider: Provider, request: AnyRequest) -> Any:
+        core = self._core
+        http_request, auth = core.encode(provider, request)
+        try:
+            response = await self._http(provider).send(http_request, auth=auth)
+        except httpx.TransportError as exc:
+            raise core.transport_error(provider, exc) from None
+        if response.status_code >= 400:
+            raise core.status_error(provider, request, response)
+        return core.decode(provider, request, response)
+
+    async def chat(self, model: str, prompt: str | Message | Sequence[Any], **kwargs: Any
+                   ) -> ChatResponse:
+        provider, model_id = self._core.route(model)
+        return await self._send(provider, self._core.chat_request(model_id, prompt,
+                                                                    stream=False, **kwargs))
+
+    def stream(self, model: str, prompt: str | Message | Sequence[Any], **kwargs: Any
+               ) -> AsyncStream:
+        provider, model_id = self._core.route(model)
+        return AsyncStream(self, provider, self._core.chat_request(model_id, prompt,
+                                                                     stream=True, **kwargs))
+
+    async def embed(self, model: str, inputs: str | Sequence[str], **kwargs: Any
+                    ) -> EmbeddingResponse:
+        """Embed texts; batches beyond the provider's limit go out with bounded concurrency
+        and come back in order."""
+        provider, model_id = self._core.route(model)
+        request = self._core.embed_request(model_id, inputs, **kwargs)
+        limit = asyncio.Semaphore(self._max_concurrency)
+
+        async def one(batch: EmbedRequest) -> EmbeddingResponse:
+            async with limit:
+                return await self._send(provider, batch)  # type: ignore[no-any-return]
+
+        batches = _batches(request, provider.max_embed_batch)
+        return _merge_embeddings(list(await asyncio.gather(*(one(b) for b in batches))))
+
+    async def rerank(self, model: str, query: str, documents: Sequence[Any], **kwargs: Any
+                     ) -> RerankResponse:
+        provider, model_id = self._core.route(model)
+        request = self._core.rerank_request(model_id, query, documents, **kwargs)
+        return _with_documents(await self._send(provider, request), request)
+
+    async def transcribe(self, model: str, audio: bytes, **kwargs: Any) -> Transcription:
+        provider, model_id = self._core.route(model)
+        return await self._send(provider, TranscribeRequest(model=model_id, audio=audio,
+                                                            **kwargs))
+
+    async def models(self, provider: str | None = None, *, live: bool = True
+                     ) -> list[ModelInfo]:
+        out: list[ModelInfo] = []
+        for name in self._core.provider_names(provider):
+            p = self.provider(name)
+            listed = None
+            if live and p.lists_models and p.configured:
+                listed = await self._send(p, ListModelsRequest())
+            out.extend(self._core.merge_models(p, listed))
+        return out
+
+
+def _batches(request: EmbedRequest, size: int) -> list[EmbedRequest]:
+    inputs = request.inputs
+    if len(inputs) <= size:
+        return [request]
+    return [msgspec.structs.replace(request, inputs=inputs[i:i + size])
+            for i in range(0, len(inputs), size)]
+
+
+def _merge_embeddings(parts: list[EmbeddingResponse]) -> EmbeddingResponse:
+    if len(parts) == 1:
+        return parts[0]
+    embeddings: list[Embedding] = []
+    usage = Usage()
+    cost: float | None = 0.0
+    for part in parts:
+        offset = len(embeddings)
+        embeddings.extend(Embedding(offset + e.index, e.vector)
+                          for e in sorted(part.embeddings, key=lambda e: e.index))
+        usage = usage + part.usage
+        cost = None if cost is None or part.cost is None else cost + part.cost
+    first = parts[0]
+    return EmbeddingResponse(provider=first.provider, model=first.model,
+                             embeddings=embeddings, usage=usage, cost=cost)
+
+
+def _with_documents(result: RerankResponse, request: RerankRequest) -> RerankResponse:
+    """Fill in each result's document text from the request when the provider omits it."""
+    result.results = [r if r.document is not None else
+                      msgspec.structs.replace(r, document=request.documents[r.index])
+                      for r in result.results]
+    return result
+

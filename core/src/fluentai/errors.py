@@ -1,0 +1,177 @@
+"""The typed error tree. Every failure a user can act on has its own class and a message
+that says what to do; no message ever contains a secret.
+
+FluentAIError
+├── ConfigurationError          missing key or setting (names the env var)
+├── ProviderNotFoundError       unknown provider prefix (suggests the plugin to install)
+├── UnsupportedError            the provider does not offer this operation
+├── PluginError                 a plugin failed to load (names its distribution)
+├── ToolArgumentsError          a tool call's arguments are not valid JSON (keeps the raw text)
+├── CircuitOpenError            the provider's circuit is open (says when it retries)
+├── APIConnectionError          could not reach the provider
+│   └── APITimeoutError         connect/read/total/first-token timeout
+├── StreamInterruptedError      the stream broke after output arrived (keeps the partial output)
+│   └── MalformedStreamError    a chunk could not be decoded (keeps the raw chunk)
+└── APIStatusError              the provider answered with an error
+    ├── InvalidRequestError        400, 422
+    │   ├── ContextLengthExceededError
+    │   └── ContentFilterError
+    ├── AuthenticationError        401
+    ├── PermissionDeniedError      403
+    ├── NotFoundError              404 (an unknown model: suggests close names)
+    ├── ConflictError              409
+    ├── RateLimitError             429 (``retry_after`` seconds)
+    └── ServerError                5xx
+        └── OverloadedError        529, 503 overloaded
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .types import ChatResponse
+
+
+class FluentAIError(Exception):
+    """Base of every error fluentai raises."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str, *, provider: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.partial: ChatResponse | None = None
+
+    def __str__(self) -> str:
+        return f"[{self.provider}] {self.message}" if self.provider else self.message
+
+
+class ConfigurationError(FluentAIError):
+    def __init__(self, message: str, *, provider: str | None = None,
+                 env_var: str | None = None) -> None:
+        super().__init__(message, provider=provider)
+        self.env_var = env_var
+
+
+class ProviderNotFoundError(FluentAIError):
+    pass
+
+
+class UnsupportedError(FluentAIError):
+    """The provider (or its plugin) does not offer this operation or setting."""
+
+
+class PluginError(FluentAIError):
+    def __init__(self, message: str, *, distribution: str | None = None) -> None:
+        super().__init__(message)
+        self.distribution = distribution
+
+
+class ToolArgumentsError(FluentAIError):
+    def __init__(self, message: str, *, provider: str | None = None, tool_call_id: str = "",
+                 tool_name: str = "", raw_arguments: str = "") -> None:
+        super().__init__(message, provider=provider)
+        self.tool_call_id = tool_call_id
+        self.tool_name = tool_name
+        self.raw_arguments = raw_arguments
+
+
+class CircuitOpenError(FluentAIError):
+    retryable = True
+
+    def __init__(self, message: str, *, provider: str | None = None,
+                 retry_at: float = 0.0) -> None:
+        super().__init__(message, provider=provider)
+        self.retry_at = retry_at
+
+
+class APIConnectionError(FluentAIError):
+    retryable = True
+
+
+class APITimeoutError(APIConnectionError):
+    pass
+
+
+class StreamInterruptedError(FluentAIError):
+    """The stream stopped early; ``partial`` holds what arrived before it did."""
+
+    def __init__(self, message: str, *, provider: str | None = None) -> None:
+        super().__init__(message, provider=provider)
+        self.pending_tool_calls: dict[str, str] = {}
+
+
+class MalformedStreamError(StreamInterruptedError):
+    def __init__(self, message: str, *, provider: str | None = None, raw: bytes = b"") -> None:
+        super().__init__(message, provider=provider)
+        self.raw = raw
+
+
+class APIStatusError(FluentAIError):
+    """The provider answered with an HTTP error; ``body`` is its parsed error body."""
+
+    def __init__(self, message: str, *, provider: str | None = None, status_code: int = 0,
+                 body: Any = None, request_id: str | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message, provider=provider)
+        self.status_code = status_code
+        self.body = body
+        self.request_id = request_id
+        self.code = code
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        rid = f" (request id {self.request_id})" if self.request_id else ""
+        return f"{base} [HTTP {self.status_code}]{rid}"
+
+
+class InvalidRequestError(APIStatusError):
+    pass
+
+
+class ContextLengthExceededError(InvalidRequestError):
+    pass
+
+
+class ContentFilterError(InvalidRequestError):
+    pass
+
+
+class AuthenticationError(APIStatusError):
+    pass
+
+
+class PermissionDeniedError(APIStatusError):
+    pass
+
+
+class NotFoundError(APIStatusError):
+    pass
+
+
+class ConflictError(APIStatusError):
+    retryable = True
+
+
+class RateLimitError(APIStatusError):
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class ServerError(APIStatusError):
+    retryable = True
+
+
+class OverloadedError(ServerError):
+    pass
+
+
+class RequestTimeoutError(APIStatusError):
+    """HTTP 408 from the provider."""
+
+    retryable = True

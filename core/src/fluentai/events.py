@@ -1,0 +1,224 @@
+"""The stream-event grammar every provider's decoder speaks, and the collector that folds a
+stream into the same ChatResponse that a non-streamed call returns.
+
+Grammar (see spec/stream-events.md): an optional ``ResponseStart``; then any interleaving of
+``TextDelta``, ``ReasoningDelta``, ``CitationEvent`` and tool-call blocks (``ToolCallStart``,
+``ToolCallDelta``..., ``ToolCallEnd`` per call, several may interleave by ``index``);
+``UsageEvent`` at most once per accounting update; exactly one ``Finish`` last. A decoder
+that meets a provider error yields ``ErrorEvent``; the client raises it with the partial
+output attached.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import msgspec
+
+from .errors import FluentAIError, StreamInterruptedError
+from .types import (
+    ChatResponse,
+    Citation,
+    FinishReason,
+    Part,
+    ReasoningPart,
+    TextPart,
+    ToolCall,
+    Usage,
+)
+
+
+class ResponseStart(msgspec.Struct, frozen=True, tag="start"):
+    id: str | None = None
+    model: str | None = None
+
+
+class TextDelta(msgspec.Struct, frozen=True, tag="text"):
+    text: str
+
+
+class ReasoningDelta(msgspec.Struct, frozen=True, tag="reasoning"):
+    text: str
+    signature: str | None = None
+    redacted: bool = False
+
+
+class ToolCallStart(msgspec.Struct, frozen=True, tag="tool_call_start"):
+    index: int
+    id: str
+    name: str
+
+
+class ToolCallDelta(msgspec.Struct, frozen=True, tag="tool_call_delta"):
+    """A fragment of a tool call's JSON arguments; ``partial`` (opt-in) is the parse so far."""
+
+    index: int
+    id: str
+    arguments: str
+    partial: Any = None
+
+
+class ToolCallEnd(msgspec.Struct, frozen=True, tag="tool_call_end"):
+    index: int
+    id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+class CitationEvent(msgspec.Struct, frozen=True, tag="citation"):
+    citation: Citation
+
+
+class UsageEvent(msgspec.Struct, frozen=True, tag="usage"):
+    usage: Usage
+
+
+class WarningEvent(msgspec.Struct, frozen=True, tag="warning"):
+    message: str
+
+
+class MetadataEvent(msgspec.Struct, frozen=True, tag="metadata"):
+    """Provider-specific data with no place in the grammar (the escape hatch)."""
+
+    data: dict[str, Any]
+
+
+class RawEvent(msgspec.Struct, frozen=True, tag="raw"):
+    """A provider payload exactly as received; only emitted when raw events are requested."""
+
+    data: bytes
+
+
+class Finish(msgspec.Struct, frozen=True, tag="finish"):
+    reason: FinishReason
+    raw: str | None = None
+
+
+class ErrorEvent(msgspec.Struct, frozen=True, tag="error"):
+    error: FluentAIError
+
+
+StreamEvent = Union[
+    ResponseStart,
+    TextDelta,
+    ReasoningDelta,
+    ToolCallStart,
+    ToolCallDelta,
+    ToolCallEnd,
+    CitationEvent,
+    UsageEvent,
+    WarningEvent,
+    MetadataEvent,
+    RawEvent,
+    Finish,
+    ErrorEvent,
+]
+
+
+class Collector:
+    """Folds stream events into a ChatResponse, keeping part order and merging deltas."""
+
+    __slots__ = ("provider", "model", "id", "_parts", "_text", "_reasoning", "_signature",
+                 "_tools", "usage", "finish", "citations", "warnings", "metadata")
+
+    def __init__(self, provider: str, model: str) -> None:
+        self.provider = provider
+        self.model = model
+        self.id: str | None = None
+        self._parts: list[Part] = []
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._signature: str | None = None
+        self._tools: dict[int, tuple[str, str, list[str]]] = {}
+        self.usage: Usage | None = None
+        self.finish: Finish | None = None
+        self.citations: list[Citation] = []
+        self.warnings: list[str] = []
+        self.metadata: dict[str, Any] = {}
+
+    def add(self, ev: StreamEvent) -> None:
+        cls = type(ev)
+        if cls is TextDelta:
+            if self._reasoning:
+                self._flush_reasoning()
+            self._text.append(ev.text)  # type: ignore[union-attr]
+        elif cls is ReasoningDelta:
+            if self._text:
+                self._flush_text()
+            self._reasoning.append(ev.text)  # type: ignore[union-attr]
+            if ev.signature:  # type: ignore[union-attr]
+                self._signature = ev.signature  # type: ignore[union-attr]
+        elif cls is ToolCallDelta:
+            self._tools[ev.index][2].append(ev.arguments)  # type: ignore[union-attr]
+        elif cls is ToolCallStart:
+            self._tools[ev.index] = (ev.id, ev.name, [])  # type: ignore[union-attr]
+        elif cls is ToolCallEnd:
+            self._flush_text()
+            self._flush_reasoning()
+            self._tools.pop(ev.index, None)  # type: ignore[union-attr]
+            self._parts.append(ToolCall(ev.id, ev.name, ev.arguments))  # type: ignore[union-attr]
+        elif cls is UsageEvent:
+            self.usage = ev.usage  # type: ignore[union-attr]
+        elif cls is Finish:
+            self.finish = ev  # type: ignore[assignment]
+        elif cls is ResponseStart:
+            self.id = ev.id or self.id  # type: ignore[union-attr]
+            self.model = ev.model or self.model  # type: ignore[union-attr]
+        elif cls is CitationEvent:
+            self.citations.append(ev.citation)  # type: ignore[union-attr]
+        elif cls is WarningEvent:
+            self.warnings.append(ev.message)  # type: ignore[union-attr]
+        elif cls is MetadataEvent:
+            self.metadata.update(ev.data)  # type: ignore[union-attr]
+
+    def _flush_text(self) -> None:
+        if self._text:
+            self._parts.append(TextPart("".join(self._text)))
+            self._text = []
+
+    def _flush_reasoning(self) -> None:
+        if self._reasoning:
+            self._parts.append(ReasoningPart("".join(self._reasoning), self._signature))
+            self._reasoning = []
+            self._signature = None
+
+    def pending_tool_calls(self) -> dict[str, str]:
+        """Tool calls started but not finished: id -> the raw argument text so far."""
+        return {tid: "".join(args) for tid, _, args in self._tools.values()}
+
+    def response(self) -> ChatResponse:
+        """The response so far (complete once ``Finish`` was seen)."""
+        self._flush_reasoning()
+        self._flush_text()
+        fin = self.finish
+        return ChatResponse(
+            provider=self.provider,
+            model=self.model,
+            id=self.id,
+            content=list(self._parts),
+            usage=self.usage or Usage(),
+            finish_reason=fin.reason if fin else "error",
+            raw_finish_reason=fin.raw if fin else None,
+            citations=self.citations,
+            warnings=self.warnings,
+            provider_metadata=self.metadata,
+        )
+
+    def interrupted(self, error: FluentAIError) -> FluentAIError:
+        """Attach the partial output to ``error`` (a StreamInterruptedError carries it)."""
+        if isinstance(error, StreamInterruptedError):
+            error.partial = self.response()
+            error.pending_tool_calls = self.pending_tool_calls()
+        else:
+            error.partial = self.response()
+        return error
+
+
+def collect(events: Any, provider: str = "", model: str = "") -> ChatResponse:
+    """Fold an iterable of events into a ChatResponse (errors in it are raised)."""
+    c = Collector(provider, model)
+    for ev in events:
+        if type(ev) is ErrorEvent:
+            raise c.interrupted(ev.error)
+        c.add(ev)
+    return c.response()

@@ -1,0 +1,260 @@
+"""The Provider base class: one subclass per provider, holding its connection settings
+and the default behaviour of every hook (auth, encode, decode, stream decode, errors).
+
+A Provider is *where and how to connect*; its wire format (OpenAI-compatible, Anthropic
+Messages, ...) is a mixin or helper it uses. Third parties override a single hook for an
+existing provider without subclassing it (see spec/hooks.md).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator, Mapping
+from typing import Any, ClassVar, Protocol
+
+import httpx
+import msgspec
+
+from .errormap import error_from_response
+from .errors import APIStatusError, ConfigurationError, UnsupportedError
+from .events import StreamEvent
+from .request import (
+    AnyRequest,
+    ChatRequest,
+    EmbedRequest,
+    ListModelsRequest,
+    RerankRequest,
+    TranscribeRequest,
+)
+from .types import ChatResponse, EmbeddingResponse, ModelInfo, RerankResponse, Transcription
+
+_json_encode = msgspec.json.Encoder().encode
+
+
+class Secret:
+    """A credential whose repr, str and format never show its value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled")
+
+
+class HeaderAuth(httpx.Auth):
+    """Puts a secret in one header, e.g. ``Authorization: Bearer …`` or ``x-api-key: …``."""
+
+    def __init__(self, secret: Secret, header: str = "Authorization",
+                 scheme: str | None = "Bearer") -> None:
+        self._value = f"{scheme} {secret.get()}" if scheme else secret.get()
+        self._header = header
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers[self._header] = self._value
+        yield request
+
+    def __repr__(self) -> str:
+        return f"HeaderAuth(header={self._header!r}, value='**********')"
+
+
+class NoAuth(httpx.Auth):
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        yield request
+
+
+class StreamDecoder(Protocol):
+    """Turns a streamed response body into stream events, incrementally."""
+
+    def feed(self, data: bytes) -> list[StreamEvent]:
+        """Events completed by these bytes (may be none)."""
+
+    def close(self) -> list[StreamEvent]:
+        """Events at end of body; reports a stream that ended before it finished."""
+
+
+class Provider:
+    """Base of every provider. Subclasses set the class attributes and the encoders they
+    support; everything else has a default."""
+
+    name: ClassVar[str]
+    label: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    docs_url: ClassVar[str] = ""
+    base_url: ClassVar[str] = ""
+    base_url_env: ClassVar[tuple[str, ...]] = ()
+    api_key_env: ClassVar[tuple[str, ...]] = ()
+    requires_key: ClassVar[bool] = True
+    auth_header: ClassVar[str] = "Authorization"
+    auth_scheme: ClassVar[str | None] = "Bearer"
+    option_env: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    lists_models: ClassVar[bool] = False  # can list its models live
+    max_embed_batch: ClassVar[int] = 2048  # inputs per embeddings request (client batches)
+
+    def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
+                 env: Mapping[str, str] | None = None, **options: Any) -> None:
+        env = os.environ if env is None else env
+        cls = type(self)
+        self._api_key: Secret | None = Secret(api_key) if api_key else next(
+            (Secret(env[v]) for v in cls.api_key_env if env.get(v)), None)
+        base = base_url or env.get(self.base_url_variable) or next(
+            (env[v] for v in cls.base_url_env if env.get(v)), None) or cls.base_url
+        self.base_url = base.rstrip("/")  # type: ignore[misc]
+        found = {k: next((env[v] for v in vs if env.get(v)), None)
+                 for k, vs in cls.option_env.items()}
+        self.options: dict[str, Any] = {k: v for k, v in found.items() if v is not None}
+        self.options.update({k: v for k, v in options.items() if v is not None})
+        self._auth: httpx.Auth | None = None
+        self.configure()
+
+    def configure(self) -> None:
+        """Validate or derive settings after construction (override as needed)."""
+
+    def __repr__(self) -> str:
+        key = "set" if self._api_key else "missing"
+        return f"<{type(self).__name__} {self.name!r} base_url={self.base_url!r} key={key}>"
+
+    # --- configuration -----------------------------------------------------------------
+
+    @property
+    def base_url_variable(self) -> str:
+        return f"FLUENTAI_{self.name.upper().replace('-', '_')}_BASE_URL"
+
+    @property
+    def configured(self) -> bool:
+        """True if this provider has what it needs to make a request."""
+        return self._api_key is not None or not self.requires_key
+
+    def missing_configuration(self) -> str | None:
+        """What the user must set, or None when configured."""
+        if self.configured:
+            return None
+        return f"set {' or '.join(self.api_key_env) or 'an API key'}"
+
+    @property
+    def api_key(self) -> Secret:
+        if self._api_key is None:
+            var = self.api_key_env[0] if self.api_key_env else None
+            how = f"set the environment variable {var}" if var else "pass api_key=..."
+            raise ConfigurationError(
+                f"No API key for {self.label or self.name}: {how} "
+                f"(or pass api_key=... to the client).", provider=self.name, env_var=var)
+        return self._api_key
+
+    def set_api_key(self, api_key: str) -> None:
+        """Rotate the key: requests already sent finish with the old one."""
+        self._api_key = Secret(api_key)
+        self._auth = None
+
+    def secrets(self) -> list[str]:
+        """Every secret value this provider holds, so that logs and errors can scrub them."""
+        return [self._api_key.get()] if self._api_key else []
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def json_request(self, method: str, path: str, body: Any = None,
+                     headers: Mapping[str, str] | None = None,
+                     params: Mapping[str, str] | None = None) -> httpx.Request:
+        """An httpx.Request with a msgspec-encoded JSON body."""
+        hdrs = {"content-type": "application/json", "accept": "application/json"}
+        if headers:
+            hdrs.update(headers)
+        content = _json_encode(body) if body is not None else None
+        return httpx.Request(method, self.url(path), content=content, headers=hdrs,
+                             params=params)
+
+    # --- default hook implementations -------------------------------------------------
+
+    def auth(self) -> httpx.Auth:
+        """The httpx.Auth that authorizes requests (built once per key)."""
+        if self._auth is None:
+            if not self.requires_key and self._api_key is None:
+                self._auth = NoAuth()
+            else:
+                self._auth = HeaderAuth(self.api_key, self.auth_header, self.auth_scheme)
+        return self._auth
+
+    def encode(self, request: AnyRequest) -> httpx.Request:
+        if isinstance(request, ChatRequest):
+            return self.encode_chat(request)
+        if isinstance(request, EmbedRequest):
+            return self.encode_embed(request)
+        if isinstance(request, RerankRequest):
+            return self.encode_rerank(request)
+        if isinstance(request, TranscribeRequest):
+            return self.encode_transcribe(request)
+        return self.encode_list_models(request)
+
+    def decode(self, request: AnyRequest, response: httpx.Response) -> Any:
+        if isinstance(request, ChatRequest):
+            return self.decode_chat(request, response)
+        if isinstance(request, EmbedRequest):
+            return self.decode_embed(request, response)
+        if isinstance(request, RerankRequest):
+            return self.decode_rerank(request, response)
+        if isinstance(request, TranscribeRequest):
+            return self.decode_transcribe(request, response)
+        return self.decode_list_models(request, response)
+
+    def map_error(self, response: httpx.Response) -> APIStatusError:
+        return error_from_response(self.name, response.status_code, response.headers,
+                                   response.content)
+
+    def _unsupported(self, what: str) -> UnsupportedError:
+        return UnsupportedError(f"{self.label or self.name} does not support {what} "
+                                f"in fluentai-{self.name}", provider=self.name)
+
+    def encode_chat(self, request: ChatRequest) -> httpx.Request:
+        raise self._unsupported("chat")
+
+    def decode_chat(self, request: ChatRequest, response: httpx.Response) -> ChatResponse:
+        raise self._unsupported("chat")
+
+    def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
+        raise self._unsupported("streaming")
+
+    def encode_embed(self, request: EmbedRequest) -> httpx.Request:
+        raise self._unsupported("embeddings")
+
+    def decode_embed(self, request: EmbedRequest, response: httpx.Response) -> EmbeddingResponse:
+        raise self._unsupported("embeddings")
+
+    def encode_rerank(self, request: RerankRequest) -> httpx.Request:
+        raise self._unsupported("rerank")
+
+    def decode_rerank(self, request: RerankRequest, response: httpx.Response) -> RerankResponse:
+        raise self._unsupported("rerank")
+
+    def encode_transcribe(self, request: TranscribeRequest) -> httpx.Request:
+        raise self._unsupported("audio transcription")
+
+    def decode_transcribe(self, request: TranscribeRequest,
+                          response: httpx.Response) -> Transcription:
+        raise self._unsupported("audio transcription")
+
+    def encode_list_models(self, request: ListModelsRequest) -> httpx.Request:
+        raise self._unsupported("live model listing")
+
+    def decode_list_models(self, request: ListModelsRequest,
+                           response: httpx.Response) -> list[ModelInfo]:
+        raise self._unsupported("live model listing")
+

@@ -1,0 +1,8 @@
+"""Test support shipped with core (extra ``fluentai-core[testing]``): recorded-traffic
+loaders and a real HTTP replay server on 127.0.0.1, used by every plugin's tests and by
+the conformance kit."""
+
+from .cassettes import Interaction, load_cassette, sse_body
+from .server import ReplayServer, Reply
+
+__all__ = ["Interaction", "ReplayServer", "Reply", "load_cassette", "sse_body"]

@@ -1,0 +1,1 @@
+"""Wire formats shared by several providers (one implementation each, used by plugins)."""
