@@ -2,7 +2,7 @@
 loaders and a real HTTP replay server on 127.0.0.1, used by every plugin's tests and by
 the conformance kit."""
 
-from .cassettes import Interaction, load_cassette, sse_body
+from .cassettes import Interaction, fixtures_dir, load_cassette, sse_body
 from .server import ReplayServer, Reply
 
-__all__ = ["Interaction", "ReplayServer", "Reply", "load_cassette", "sse_body"]
+__all__ = ["Interaction", "ReplayServer", "Reply", "fixtures_dir", "load_cassette", "sse_body"]

@@ -183,3 +183,21 @@ def load_cassette(path: str | Path, *, url: str = "http://recorded/",
         return _httprr(data)
     doc = yaml.load(data, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
     return _ruby(doc) if "http_interactions" in doc else _vcr(doc)
+
+
+def fixtures_dir() -> Path:
+    """The shared recordings: $FLUENTAI_FIXTURES, else ``shared/fixtures`` beside the repo."""
+    import os
+
+    env = os.environ.get("FLUENTAI_FIXTURES")
+    if env:
+        return Path(env)
+    here = Path.cwd().resolve()
+    for base in (here, *here.parents, Path(__file__).resolve(), *Path(__file__).resolve().parents):
+        candidate = base / "shared" / "fixtures"
+        if candidate.is_dir():
+            return candidate
+        candidate = base.parent / "shared" / "fixtures"
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("recorded fixtures not found: set FLUENTAI_FIXTURES")
