@@ -68,12 +68,13 @@ class SSEParser:
     def close(self) -> list[tuple[str, bytes]]:
         """End of stream: a final line ending in a lone CR still counts; an event not closed by
         a blank line is dropped, as the standard says (the caller sees a truncated stream)."""
+        out = []
         if self._buf == b"\r":
             self._buf = b""
-            self.feed(b"\n")
+            out = self.feed(b"\n")
         self._buf = b""
         self._data = None
-        return []
+        return out
 
     @property
     def pending(self) -> bool:

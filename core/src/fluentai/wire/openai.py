@@ -244,8 +244,10 @@ def encode_messages(messages: list[Message], system_role: str = "system"
             else:
                 out.append({"role": "user", "content": [_user_part(p) for p in m.content]})
         elif m.role == "assistant":
-            msg: dict[str, Any] = {"role": "assistant", "content": m.text or None}
+            msg: dict[str, Any] = {"role": "assistant"}
             calls = [p for p in m.parts if isinstance(p, ToolCall)]
+            if m.text or not calls:
+                msg["content"] = m.text
             if calls:
                 msg["tool_calls"] = [
                     {"id": c.id, "type": "function",
