@@ -564,7 +564,11 @@ class Client(_Facade):
             p = self.provider(name)
             listed = None
             if live and p.lists_models and p.configured:
-                listed = self._send(p, ListModelsRequest())
+                try:
+                    listed = self._send(p, ListModelsRequest())
+                except FluentAIError:
+                    if provider:  # asked for this provider: say what is wrong
+                        raise
             out.extend(self._core.merge_models(p, listed))
         return out
 
@@ -669,7 +673,11 @@ class AsyncClient(_Facade):
             p = self.provider(name)
             listed = None
             if live and p.lists_models and p.configured:
-                listed = await self._send(p, ListModelsRequest())
+                try:
+                    listed = await self._send(p, ListModelsRequest())
+                except FluentAIError:
+                    if provider:
+                        raise
             out.extend(self._core.merge_models(p, listed))
         return out
 
