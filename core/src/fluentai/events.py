@@ -118,8 +118,21 @@ StreamEvent = Union[
 class Collector:
     """Folds stream events into a ChatResponse, keeping part order and merging deltas."""
 
-    __slots__ = ("provider", "model", "id", "_parts", "_text", "_reasoning", "_signature",
-                 "_tools", "usage", "finish", "citations", "warnings", "metadata")
+    __slots__ = (
+        "_parts",
+        "_reasoning",
+        "_signature",
+        "_text",
+        "_tools",
+        "citations",
+        "finish",
+        "id",
+        "metadata",
+        "model",
+        "provider",
+        "usage",
+        "warnings",
+    )
 
     def __init__(self, provider: str, model: str) -> None:
         self.provider = provider
@@ -136,40 +149,41 @@ class Collector:
         self.warnings: list[str] = []
         self.metadata: dict[str, Any] = {}
 
-    def add(self, ev: StreamEvent) -> None:
+    def add(self, event: StreamEvent) -> None:
+        ev: Any = event  # dispatched on the exact class below
         cls = type(ev)
         if cls is TextDelta:
             if self._reasoning:
                 self._flush_reasoning()
-            self._text.append(ev.text)  # type: ignore[union-attr]
+            self._text.append(ev.text)
         elif cls is ReasoningDelta:
             if self._text:
                 self._flush_text()
-            self._reasoning.append(ev.text)  # type: ignore[union-attr]
-            if ev.signature:  # type: ignore[union-attr]
-                self._signature = ev.signature  # type: ignore[union-attr]
+            self._reasoning.append(ev.text)
+            if ev.signature:
+                self._signature = ev.signature
         elif cls is ToolCallDelta:
-            self._tools[ev.index][2].append(ev.arguments)  # type: ignore[union-attr]
+            self._tools[ev.index][2].append(ev.arguments)
         elif cls is ToolCallStart:
-            self._tools[ev.index] = (ev.id, ev.name, [])  # type: ignore[union-attr]
+            self._tools[ev.index] = (ev.id, ev.name, [])
         elif cls is ToolCallEnd:
             self._flush_text()
             self._flush_reasoning()
-            self._tools.pop(ev.index, None)  # type: ignore[union-attr]
-            self._parts.append(ToolCall(ev.id, ev.name, ev.arguments))  # type: ignore[union-attr]
+            self._tools.pop(ev.index, None)
+            self._parts.append(ToolCall(ev.id, ev.name, ev.arguments))
         elif cls is UsageEvent:
-            self.usage = ev.usage  # type: ignore[union-attr]
+            self.usage = ev.usage
         elif cls is Finish:
-            self.finish = ev  # type: ignore[assignment]
+            self.finish = ev
         elif cls is ResponseStart:
-            self.id = ev.id or self.id  # type: ignore[union-attr]
-            self.model = ev.model or self.model  # type: ignore[union-attr]
+            self.id = ev.id or self.id
+            self.model = ev.model or self.model
         elif cls is CitationEvent:
-            self.citations.append(ev.citation)  # type: ignore[union-attr]
+            self.citations.append(ev.citation)
         elif cls is WarningEvent:
-            self.warnings.append(ev.message)  # type: ignore[union-attr]
+            self.warnings.append(ev.message)
         elif cls is MetadataEvent:
-            self.metadata.update(ev.data)  # type: ignore[union-attr]
+            self.metadata.update(ev.data)
 
     def _flush_text(self) -> None:
         if self._text:

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="empty-body"
 """The plugin contract: pluggy hook specifications (project name ``fluentai``).
 
 A provider plugin usually implements only ``fluentai_providers``; the Provider class it

@@ -19,7 +19,7 @@ _decode = msgspec.json.decode
 def parse_arguments(raw: str | bytes, *, provider: str = "", tool_call_id: str = "",
                     tool_name: str = "") -> dict[str, Any]:
     """Parse a tool call's JSON arguments; empty means no arguments."""
-    if not raw or (raw.strip() if isinstance(raw, str) else raw.strip()) in ("", b""):
+    if not raw.strip():
         return {}
     try:
         value = _decode(raw)
@@ -61,7 +61,7 @@ class _Call:
 class ToolCallAssembler:
     """Tracks the open tool calls of one stream, keyed by the provider's index."""
 
-    __slots__ = ("_calls", "_provider", "_partial")
+    __slots__ = ("_calls", "_partial", "_provider")
 
     def __init__(self, provider: str, partial: bool = False) -> None:
         self._calls: dict[int, _Call] = {}
