@@ -20,7 +20,7 @@ ENTRY_POINT_GROUP = "fluentai.providers"
 
 
 class PluginInfo:
-    __slots__ = ("name", "distribution", "version", "error")
+    __slots__ = ("distribution", "error", "name", "version")
 
     def __init__(self, name: str, distribution: str | None, version: str | None,
                  error: PluginError | None = None) -> None:

@@ -181,7 +181,7 @@ def load_cassette(path: str | Path, *, url: str = "http://recorded/",
                             response_body=data)]
     if path.suffix == ".httprr":
         return _httprr(data)
-    doc = yaml.load(data, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    doc = yaml.load(data, Loader=_Loader)
     return _ruby(doc) if "http_interactions" in doc else _vcr(doc)
 
 
