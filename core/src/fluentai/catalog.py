@@ -7,21 +7,45 @@ from __future__ import annotations
 
 import difflib
 import threading
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import msgspec
 
-from .types import ModelInfo, Usage
+from .types import Capability, ModelInfo, Price, Usage
 
 _lock = threading.Lock()
 
 
-class CatalogEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class ModelEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One model in models.yaml (its id is the mapping key)."""
+
+    name: str | None = None
+    capabilities: tuple[Capability, ...] = ()
+    context_window: int | None = None
+    max_output: int | None = None
+    price: Price | None = None
+    aliases: tuple[str, ...] = ()
+    deprecated: str | None = None
+
+
+class ProviderEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     label: str
-    models: dict[str, ModelInfo]
+    models: dict[str, ModelEntry]
     docs: str | None = None
+
+
+class Catalog(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The whole of models.yaml."""
+
+    providers: dict[str, ProviderEntry]
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of models.yaml (spec/models.schema.json is generated from it)."""
+    return msgspec.json.schema(Catalog)
 
 
 def _read_yaml() -> bytes:
@@ -29,20 +53,21 @@ def _read_yaml() -> bytes:
 
 
 @cache
-def load() -> dict[str, dict[str, ModelInfo]]:
-    """provider -> model id -> ModelInfo (ids and aliases both map)."""
+def parse() -> Catalog:
+    """models.yaml, validated (an unknown field or a wrong type is an error)."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw: dict[str, Any] = yaml.load(_read_yaml(), Loader=loader) or {}
+    return msgspec.convert(yaml.load(_read_yaml(), Loader=loader) or {"providers": {}}, Catalog)
+
+
+@cache
+def load() -> dict[str, dict[str, ModelInfo]]:
+    """provider -> model id (or alias) -> ModelInfo."""
     out: dict[str, dict[str, ModelInfo]] = {}
-    for provider, entry in raw.get("providers", {}).items():
-        models = entry.get("models") or {}
-        table: dict[str, ModelInfo] = {}
-        for model_id, spec in models.items():
-            info = msgspec.convert({**(spec or {}), "id": model_id, "provider": provider},
-                                   ModelInfo)
-            table[model_id] = info
+    for provider, entry in parse().providers.items():
+        table = {model_id: ModelInfo(id=model_id, provider=provider, **msgspec.structs.asdict(m))
+                 for model_id, m in entry.models.items()}
         for info in list(table.values()):
             for alias in info.aliases:
                 table.setdefault(alias, info)
@@ -51,10 +76,7 @@ def load() -> dict[str, dict[str, ModelInfo]]:
 
 
 def labels() -> dict[str, str]:
-    import yaml
-
-    raw = yaml.load(_read_yaml(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return {p: e.get("label", p) for p, e in (raw.get("providers") or {}).items()}
+    return {p: e.label for p, e in parse().providers.items()}
 
 
 def models(provider: str) -> list[ModelInfo]:
@@ -72,7 +94,7 @@ def lookup(provider: str, model: str) -> ModelInfo | None:
     return load().get(provider, {}).get(model)
 
 
-def suggest(provider: str, model: str, extra: list[str] = ()) -> list[str]:  # type: ignore[assignment]
+def suggest(provider: str, model: str, extra: Sequence[str] = ()) -> list[str]:
     """Close model ids for a 'did you mean' hint."""
     names = list(load().get(provider, {})) + list(extra)
     return difflib.get_close_matches(model, names, n=3, cutoff=0.6)

@@ -1,0 +1,1 @@
+"""Cross-package tests run with core, every plugin and the test packages installed."""

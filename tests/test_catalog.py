@@ -1,0 +1,60 @@
+"""models.yaml: valid against its schema, and every provider in it has a plugin here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import msgspec
+import yaml
+
+from fluentai import catalog
+from fluentai.plugins import Registry
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_models_yaml_validates_strictly() -> None:
+    raw = yaml.safe_load((ROOT / "models.yaml").read_text())
+    parsed = msgspec.convert(raw, catalog.Catalog)
+    assert parsed.providers["openai"].models["gpt-4o-mini"].price is not None
+
+
+def test_a_typo_in_the_catalog_is_rejected() -> None:
+    bad = {"providers": {"x": {"label": "X", "models": {"m": {"context_windw": 10}}}}}
+    try:
+        msgspec.convert(bad, catalog.Catalog)
+    except msgspec.ValidationError as exc:
+        assert "context_windw" in str(exc)
+    else:
+        raise AssertionError("an unknown field must be rejected")
+
+
+def test_published_schema_is_up_to_date() -> None:
+    published = json.loads((ROOT / "spec" / "models.schema.json").read_text())
+    assert published == json.loads(json.dumps(catalog.schema())), \
+        "regenerate spec/models.schema.json"
+
+
+def test_every_catalog_provider_has_a_plugin_in_this_repo() -> None:
+    registry = Registry()
+    registry.load()
+    missing = set(catalog.parse().providers) - set(registry.providers)
+    assert not missing, f"catalog lists providers with no installed plugin: {missing}"
+
+
+def test_every_model_has_capabilities_and_a_context_window() -> None:
+    for provider, entry in catalog.parse().providers.items():
+        for model_id, model in entry.models.items():
+            assert model.capabilities, f"{provider}/{model_id} has no capabilities"
+            if "rerank" not in model.capabilities:
+                assert model.context_window, f"{provider}/{model_id} has no context window"
+
+
+def test_cost_uses_cached_price_for_cached_tokens() -> None:
+    from fluentai.types import Usage
+
+    full = catalog.cost("openai", "gpt-4o-mini", Usage(1000, 100))
+    cached = catalog.cost("openai", "gpt-4o-mini", Usage(1000, 100, cache_read_tokens=1000))
+    assert full is not None and cached is not None and cached < full
+    assert catalog.cost("openai", "gpt-4o-2024-08-06", Usage(10, 10)) is not None  # dated id
