@@ -43,7 +43,9 @@ class Reply:
 
     @classmethod
     def from_interaction(cls, it: Interaction, **kw: Any) -> Reply:
-        return cls(it.status, it.response_body, headers=it.response_headers, path=it.path, **kw)
+        """The recorded response; by default served only at the recorded path."""
+        kw.setdefault("path", it.path)
+        return cls(it.status, it.response_body, headers=it.response_headers, **kw)
 
 
 def split_frames(body: bytes, headers: dict[str, str]) -> list[bytes]:

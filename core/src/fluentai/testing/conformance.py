@@ -1,0 +1,346 @@
+"""The conformance kit: the standard cases every provider plugin must pass, run offline on
+recordings of its provider's traffic through a real HTTP server on 127.0.0.1.
+
+A plugin enables it with a few lines::
+
+    from fluentai.testing.conformance import Case, ProviderSuite
+
+    class TestConformance(ProviderSuite):
+        provider = "groq"
+        capabilities = {"chat", "stream", "tools"}
+        cases = {
+            "chat": Case("groq/test_groq_model_instructions.yaml", model="llama-3.3-70b",
+                         expect_text="..."),
+            "stream_tools": Case("groq/...yaml", stream=True, expect_tool_calls=[...]),
+        }
+
+Cases the provider cannot do (per ``capabilities``) are skipped, saying so; a case with no
+recording supplied is skipped with the name of the recording it needs. Everything that
+needs no provider-specific bytes (configuration, error classes, secret redaction, base URL
+override, installability) always runs. See spec/conformance.md.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points, requires
+from pathlib import Path
+from typing import Any, ClassVar
+
+import msgspec
+import pytest
+
+import fluentai
+from fluentai import errors as e
+from fluentai.events import (
+    Finish,
+    ResponseStart,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallStart,
+    UsageEvent,
+)
+from fluentai.plugins import Registry
+
+from .cassettes import Interaction, fixtures_dir, load_cassette
+from .server import ReplayServer, Reply
+
+SECRET = "sk-conformance-SECRET-3f9a1c77"
+
+
+class Case(msgspec.Struct, kw_only=True):
+    """A recorded exchange and what fluentai must make of it."""
+
+    recording: str  # relative to the fixtures dir, or absolute
+    model: str = "test-model"
+    prompt: Any = "Hello"
+    stream: bool = False
+    interaction: int = 0
+    call: dict[str, Any] = {}  # extra keyword arguments for chat/stream
+    url: str | None = None  # for body-only recordings (.json, .chunks.txt): the request path
+    event_from_type: bool = False  # .chunks.txt: SSE event name from the payload's "type"
+    done: bool = False  # .chunks.txt: append "data: [DONE]"
+    expect_text: str | None = None
+    expect_tool_calls: list[tuple[str, dict[str, Any]]] | None = None
+    expect_reasoning: bool | None = None
+    expect_usage: tuple[int, int] | None = None
+    expect_finish: str | None = None
+    expect_error: str | None = None  # an error class name from fluentai.errors
+    expect_request: bool = False  # compare the sent JSON body with the recorded one
+
+    def reply(self, **kw: Any) -> Reply:
+        """The recorded response, served only at the recorded path when one is known."""
+        it = self.interactions()[self.interaction]
+        known = it.url != "http://recorded/"
+        return Reply.from_interaction(it, **{"path": it.path if known else None, **kw})
+
+    def interactions(self) -> list[Interaction]:
+        path = Path(self.recording)
+        if not path.is_absolute():
+            path = fixtures_dir() / path
+        return load_cassette(path, url=self.url or "http://recorded/",
+                             event_from_type=self.event_from_type, done=self.done)
+
+
+# Which capability each standard case needs.
+CASE_CAPABILITY = {
+    "chat": "chat", "stream": "stream", "multi_turn": "chat", "stop_sequences": "chat",
+    "tool_call": "tools", "parallel_tool_calls": "tools", "stream_tools": "tools",
+    "tool_no_arguments": "tools", "tool_unicode_arguments": "tools", "tool_choice": "tools",
+    "tool_result_history": "tools", "tool_error_result": "tools",
+    "structured_output": "json", "json_mode": "json", "image_input": "vision",
+    "pdf_input": "pdf", "audio_input": "audio", "reasoning": "reasoning",
+    "stream_reasoning": "reasoning", "usage": "chat", "stream_usage": "stream",
+    "length_finish": "chat", "content_filter": "chat", "models": "models",
+    "embeddings": "embeddings", "rerank": "rerank", "provider_error": "chat",
+    "stream_error": "stream",
+}
+
+ERROR_STATUSES: dict[int, str] = {
+    400: "InvalidRequestError", 401: "AuthenticationError", 403: "PermissionDeniedError",
+    404: "NotFoundError", 408: "RequestTimeoutError", 409: "ConflictError",
+    429: "RateLimitError", 500: "ServerError", 503: "ServerError", 529: "OverloadedError",
+}
+
+
+def check_grammar(events: list[StreamEvent]) -> None:
+    """Assert the stream-event grammar of spec/stream-events.md."""
+    assert events, "the stream produced no events"
+    assert type(events[-1]) is Finish, f"the last event must be Finish, got {events[-1]!r}"
+    assert sum(type(ev) is Finish for ev in events) == 1, "exactly one Finish"
+    starts = [i for i, ev in enumerate(events) if type(ev) is ResponseStart]
+    assert starts in ([], [0]), "ResponseStart may only come first"
+    open_calls: dict[int, ToolCallStart] = {}
+    for ev in events:
+        if type(ev) is ToolCallStart:
+            assert ev.index not in open_calls, f"tool call index {ev.index} started twice"
+            open_calls[ev.index] = ev
+        elif type(ev) is ToolCallDelta:
+            assert ev.index in open_calls, f"arguments for tool call {ev.index} before start"
+        elif type(ev) is ToolCallEnd:
+            start = open_calls.pop(ev.index, None)
+            assert start is not None, f"tool call {ev.index} ended without a start"
+            assert (start.id, start.name) == (ev.id, ev.name), "tool call id/name changed"
+    assert not open_calls, f"tool calls started but never ended: {sorted(open_calls)}"
+
+
+class ProviderSuite:
+    """Subclass as ``TestSomething(ProviderSuite)`` and set the class attributes."""
+
+    provider: ClassVar[str]
+    capabilities: ClassVar[set[str]] = {"chat", "stream"}
+    cases: ClassVar[dict[str, Case]] = {}
+    base_path: ClassVar[str] = ""  # appended to the server URL to form the base URL
+    settings: ClassVar[dict[str, Any]] = {}  # other provider settings (region, account, ...)
+    error_body: ClassVar[dict[str, Any] | None] = None  # the provider's error body shape
+    distribution: ClassVar[str | None] = None  # defaults to fluentai-<provider>
+
+    # --- helpers --------------------------------------------------------------------
+
+    def client(self, server: ReplayServer, **kw: Any) -> fluentai.Client:
+        settings = {"api_key": SECRET, "base_url": server.url + self.base_path,
+                    **self.settings, **kw}
+        return fluentai.Client(registry=Registry(), providers={self.provider: settings})
+
+    def case(self, name: str) -> Case:
+        need = CASE_CAPABILITY.get(name)
+        if need and need not in self.capabilities:
+            pytest.skip(f"{self.provider} does not support {need} (declared capabilities)")
+        found = self.cases.get(name)
+        if found is None:
+            pytest.skip(f"no recording supplied for the {name!r} case")
+        return found
+
+    def run_case(self, name: str) -> None:
+        case = self.case(name)
+        it = case.interactions()[case.interaction]
+        with ReplayServer([case.reply()]) as server:
+            client = self.client(server)
+            model = f"{self.provider}/{case.model}"
+            if case.expect_error:
+                with pytest.raises(e.FluentAIError) as info:
+                    self._call(client, model, case)
+                assert type(info.value).__name__ == case.expect_error or any(
+                    c.__name__ == case.expect_error for c in type(info.value).__mro__), (
+                    f"{name}: expected {case.expect_error}, got {type(info.value).__name__}: "
+                    f"{info.value}")
+                assert SECRET not in str(info.value)
+                return
+            response, events = self._call(client, model, case)
+            sent = server.requests[0]
+        if events is not None:
+            check_grammar(events)
+            self._stream_matches_response(events, response)
+        self._expectations(name, case, response)
+        if case.expect_request and it.request_body:
+            assert sent.json == it.request_json, f"{name}: the request body differs from the " \
+                                                 f"recorded one"
+
+    def _call(self, client: fluentai.Client, model: str, case: Case
+              ) -> tuple[fluentai.ChatResponse, list[StreamEvent] | None]:
+        if case.stream:
+            stream = client.stream(model, case.prompt, **case.call)
+            events = list(stream)
+            assert stream.response is not None
+            return stream.response, events
+        return client.chat(model, case.prompt, **case.call), None
+
+    @staticmethod
+    def _stream_matches_response(events: list[StreamEvent],
+                                 response: fluentai.ChatResponse) -> None:
+        text = "".join(ev.text for ev in events if type(ev) is TextDelta)
+        assert text == response.text, "the collected text differs from the text deltas"
+        ends = [(ev.name, ev.arguments) for ev in events if type(ev) is ToolCallEnd]
+        assert ends == [(c.name, c.arguments) for c in response.tool_calls], \
+            "the collected tool calls differ from the streamed ones"
+        usage = [ev.usage for ev in events if type(ev) is UsageEvent]
+        if usage:
+            assert usage[-1] == response.usage
+
+    @staticmethod
+    def _expectations(name: str, case: Case, r: fluentai.ChatResponse) -> None:
+        if case.expect_text is not None:
+            assert r.text == case.expect_text, f"{name}: text {r.text!r}"
+        if case.expect_tool_calls is not None:
+            got = [(c.name, c.arguments) for c in r.tool_calls]
+            assert got == [tuple(x) for x in case.expect_tool_calls], f"{name}: tool calls {got}"
+            assert len({c.id for c in r.tool_calls}) == len(r.tool_calls), "tool call ids repeat"
+        if case.expect_reasoning is not None:
+            assert bool(r.reasoning) == case.expect_reasoning, f"{name}: reasoning"
+        if case.expect_usage is not None:
+            got_usage = (r.usage.input_tokens, r.usage.output_tokens)
+            assert got_usage == tuple(case.expect_usage), f"{name}: usage {got_usage}"
+        if case.expect_finish is not None:
+            assert r.finish_reason == case.expect_finish, f"{name}: finish {r.finish_reason}"
+
+    # --- recorded cases -------------------------------------------------------------
+
+    @pytest.mark.parametrize("name", sorted(CASE_CAPABILITY))
+    def test_case(self, name: str) -> None:
+        if name in ("models", "embeddings", "rerank"):
+            getattr(self, f"_{name}")(self.case(name))
+        else:
+            self.run_case(name)
+
+    def _models(self, case: Case) -> None:
+        with ReplayServer([case.reply()]) as server:
+            models = self.client(server).models(self.provider)
+        assert any(m.live for m in models), "no model came from the live listing"
+
+    def _embeddings(self, case: Case) -> None:
+        with ReplayServer([case.reply()]) as server:
+            r = self.client(server).embed(f"{self.provider}/{case.model}", case.prompt,
+                                          **case.call)
+        assert r.vectors and all(len(v) for v in r.vectors)
+
+    def _rerank(self, case: Case) -> None:
+        query, docs = case.prompt
+        with ReplayServer([case.reply()]) as server:
+            r = self.client(server).rerank(f"{self.provider}/{case.model}", query, docs,
+                                           **case.call)
+        assert r.results and all(0 <= x.index < len(docs) for x in r.results)
+
+    def test_stream_cut_short_keeps_partial_output(self) -> None:
+        case = self.case("stream")
+        it = case.interactions()[case.interaction]
+        frames = Reply.from_interaction(it).chunks
+        if len(frames) < 3:
+            pytest.skip("the stream recording has too few frames to cut")
+        cut = Reply(200, headers=it.response_headers, chunks=frames[: len(frames) // 2])
+        with ReplayServer([cut]) as server, pytest.raises(e.StreamInterruptedError) as info:
+            list(self.client(server).stream(f"{self.provider}/{case.model}", case.prompt,
+                                            **case.call))
+        assert info.value.partial is not None
+
+    def test_connection_drop_mid_stream_is_typed(self) -> None:
+        case = self.case("stream")
+        with ReplayServer([case.reply(drop_after=2)]) as server, \
+                pytest.raises(e.StreamInterruptedError) as info:
+            list(self.client(server).stream(f"{self.provider}/{case.model}", case.prompt,
+                                            **case.call))
+        assert info.value.partial is not None
+
+    def test_leaving_a_stream_early_frees_the_connection(self) -> None:
+        case = self.case("stream")
+        reply = case.reply()
+        with ReplayServer([reply, reply]) as server:
+            client = self.client(server)
+            model = f"{self.provider}/{case.model}"
+            with client.stream(model, case.prompt, **case.call) as stream:
+                next(iter(stream))
+            events = list(client.stream(model, case.prompt, **case.call))
+        assert type(events[-1]) is Finish and len(server.requests) == 2
+
+    # --- cases that need no recording -----------------------------------------------
+
+    @pytest.mark.parametrize("status", sorted(ERROR_STATUSES))
+    def test_error_mapping(self, status: int) -> None:
+        if "chat" not in self.capabilities:
+            pytest.skip(f"{self.provider} has no chat to exercise errors with")
+        body = self.error_body or {"error": {"message": f"status {status} from the provider "
+                                                        f"(key {SECRET})",
+                                             "type": "error"}}
+        headers = {"retry-after": "3"} if status == 429 else {}
+        with ReplayServer([Reply(status, body, headers=headers)]) as server, \
+                pytest.raises(e.APIStatusError) as info:
+            self.client(server).chat(f"{self.provider}/test-model", "Hello")
+        expected = getattr(e, ERROR_STATUSES[status])
+        assert isinstance(info.value, expected), (
+            f"HTTP {status} must map to {expected.__name__}, got {type(info.value).__name__}")
+        assert info.value.status_code == status
+        assert SECRET not in str(info.value) and SECRET not in repr(info.value.args)
+        if status == 429:
+            assert info.value.retry_after == 3.0  # type: ignore[attr-defined]
+
+    def test_missing_key_names_the_environment_variable(self) -> None:
+        cls = Registry().provider_class(self.provider)
+        if not cls.requires_key:
+            pytest.skip(f"{self.provider} needs no key")
+        client = fluentai.Client(registry=Registry(), env={}, providers={
+            self.provider: {k: v for k, v in self.settings.items()}})
+        with pytest.raises(e.ConfigurationError) as info:
+            client.chat(f"{self.provider}/test-model", "Hello")
+        for var in cls.api_key_env[:1]:
+            assert var in str(info.value)
+
+    def test_configuration_from_the_environment(self) -> None:
+        cls = Registry().provider_class(self.provider)
+        with ReplayServer([Reply(599, {})]) as server:
+            env = {f"FLUENTAI_{self.provider.upper().replace('-', '_')}_BASE_URL":
+                   server.url + self.base_path}
+            if cls.api_key_env:
+                env[cls.api_key_env[0]] = SECRET
+            provider = fluentai.Client(registry=Registry(), env=env,
+                                       providers={self.provider: dict(self.settings)}
+                                       ).provider(self.provider)
+        assert provider.configured
+        assert provider.base_url.startswith(server.url)
+
+    def test_secrets_never_shown(self) -> None:
+        with ReplayServer([]) as server:
+            provider = self.client(server).provider(self.provider)
+            shown = [repr(provider), str(provider), repr(provider.options)]
+            try:
+                shown.append(repr(provider.auth()))
+            except e.FluentAIError as exc:
+                shown.append(str(exc))
+        for text in shown:
+            assert SECRET not in text, f"the key appears in {text[:80]!r}"
+
+    def test_registered_through_its_entry_point(self) -> None:
+        names = {ep.name for ep in entry_points(group="fluentai.providers")}
+        assert self.provider in names or self.provider in {
+            a for cls in Registry().providers.values() for a in (cls.name, *cls.aliases)}
+
+    def test_installs_with_core_alone(self) -> None:
+        dist = self.distribution or f"fluentai-{self.provider}"
+        reqs = [r.split(";")[0].strip() for r in requires(dist) or []]
+        core = [r for r in reqs if r.lower().replace("_", "-").startswith("fluentai-core")]
+        others = [r for r in reqs if r.lower().startswith("fluentai-")
+                  and not r.lower().replace("_", "-").startswith("fluentai-core")]
+        assert core, f"{dist} must depend on fluentai-core"
+        assert not others, f"{dist} must not depend on other fluentai plugins: {others}"
+
+
+__all__ = ["CASE_CAPABILITY", "Case", "ProviderSuite", "check_grammar"]
