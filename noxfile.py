@@ -39,7 +39,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Core's tests and the cross-package tests, with every plugin installed."""
-    session.install("pytest-asyncio", *_everything(), *TEST_PACKAGES)
+    session.install("pytest-asyncio", "uv", *_everything(), *TEST_PACKAGES)
     session.run("pytest", "core/tests", "tests", *session.posargs)
 
 

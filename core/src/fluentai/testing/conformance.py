@@ -135,13 +135,17 @@ class ProviderSuite:
     settings: ClassVar[dict[str, Any]] = {}  # other provider settings (region, account, ...)
     error_body: ClassVar[dict[str, Any] | None] = None  # the provider's error body shape
     distribution: ClassVar[str | None] = None  # defaults to fluentai-<provider>
+    plugins: ClassVar[list[Any]] = []  # extra plugin objects (beside the entry points)
 
     # --- helpers --------------------------------------------------------------------
+
+    def registry(self) -> Registry:
+        return Registry(self.plugins)
 
     def client(self, server: ReplayServer, **kw: Any) -> fluentai.Client:
         settings = {"api_key": SECRET, "base_url": server.url + self.base_path,
                     **self.settings, **kw}
-        return fluentai.Client(registry=Registry(), providers={self.provider: settings})
+        return fluentai.Client(registry=self.registry(), providers={self.provider: settings})
 
     def case(self, name: str) -> Case:
         need = CASE_CAPABILITY.get(name)
@@ -294,10 +298,10 @@ class ProviderSuite:
             assert info.value.retry_after == 3.0  # type: ignore[attr-defined]
 
     def test_missing_key_names_the_environment_variable(self) -> None:
-        cls = Registry().provider_class(self.provider)
+        cls = self.registry().provider_class(self.provider)
         if not cls.requires_key:
             pytest.skip(f"{self.provider} needs no key")
-        client = fluentai.Client(registry=Registry(), env={}, providers={
+        client = fluentai.Client(registry=self.registry(), env={}, providers={
             self.provider: {k: v for k, v in self.settings.items()}})
         with pytest.raises(e.ConfigurationError) as info:
             client.chat(f"{self.provider}/test-model", "Hello")
@@ -305,13 +309,13 @@ class ProviderSuite:
             assert var in str(info.value)
 
     def test_configuration_from_the_environment(self) -> None:
-        cls = Registry().provider_class(self.provider)
+        cls = self.registry().provider_class(self.provider)
         with ReplayServer([Reply(599, {})]) as server:
             env = {f"FLUENTAI_{self.provider.upper().replace('-', '_')}_BASE_URL":
                    server.url + self.base_path}
             if cls.api_key_env:
                 env[cls.api_key_env[0]] = SECRET
-            provider = fluentai.Client(registry=Registry(), env=env,
+            provider = fluentai.Client(registry=self.registry(), env=env,
                                        providers={self.provider: dict(self.settings)}
                                        ).provider(self.provider)
         assert provider.configured
@@ -331,7 +335,7 @@ class ProviderSuite:
     def test_registered_through_its_entry_point(self) -> None:
         names = {ep.name for ep in entry_points(group="fluentai.providers")}
         assert self.provider in names or self.provider in {
-            a for cls in Registry().providers.values() for a in (cls.name, *cls.aliases)}
+            a for cls in self.registry().providers.values() for a in (cls.name, *cls.aliases)}
 
     def test_installs_with_core_alone(self) -> None:
         dist = self.distribution or f"fluentai-{self.provider}"
