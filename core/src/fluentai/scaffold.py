@@ -53,8 +53,10 @@ class {cls}(OpenAICompatible):
 def fluentai_providers() -> list[type[OpenAICompatible]]:
     return [{cls}]
 ''',
-    "tests/test_conformance.py": '''"""The fluentai conformance suite. Add cases pointing at recordings of your provider's
-real traffic (VCR cassettes, raw SSE bodies...) to cover chat, streaming and tools."""
+    "tests/test_conformance.py": '''"""The fluentai conformance suite.
+
+Add cases pointing at recordings of your provider's real traffic (VCR cassettes, raw SSE
+bodies...) to cover chat, streaming and tools."""
 
 from __future__ import annotations
 
