@@ -1,0 +1,105 @@
+"""A raw-asyncio OpenAI-compatible server for benchmarks, run in its own process so its CPU
+never counts against the client. One chunked-transfer frame per SSE event, as providers
+send; or, for ``bulk-*`` models, the whole body in 64 KiB writes.
+
+The model name picks the scenario: ``text-N`` (N text deltas), ``tool-N`` (a tool call
+whose arguments arrive in N deltas), ``bulk-text-N``; non-streamed requests get a small
+chat completion.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+HEAD = (b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+        b"transfer-encoding: chunked\r\n\r\n")
+
+
+def _chunk(delta: dict[str, object], finish: str | None = None) -> bytes:
+    return ("data: " + json.dumps({
+        "id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1,
+        "model": "bench-model", "system_fingerprint": "fp_bench",
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+    }, separators=(",", ":")) + "\n\n").encode()
+
+
+def events(model: str) -> list[bytes]:
+    kind, _, count = model.rpartition("-")
+    n = int(count)
+    out = [_chunk({"role": "assistant", "content": ""})]
+    if kind.endswith("tool"):
+        out.append(_chunk({"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+                                           "function": {"name": "lookup", "arguments": ""}}]}))
+        out.append(_chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"q":"'}}]}))
+        out += [_chunk({"tool_calls": [{"index": 0, "function": {"arguments": "ab"}}]})
+                for _ in range(n)]
+        out.append(_chunk({"tool_calls": [{"index": 0, "function": {"arguments": '"}'}}]}))
+        out.append(_chunk({}, "tool_calls"))
+    else:
+        out += [_chunk({"content": f"tok{i % 10} "}) for i in range(n)]
+        out.append(_chunk({}, "stop"))
+    out.append(("data: " + json.dumps({
+        "id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1,
+        "model": "bench-model", "choices": [],
+        "usage": {"prompt_tokens": 10, "completion_tokens": n, "total_tokens": 10 + n}})
+        + "\n\n").encode())
+    out.append(b"data: [DONE]\n\n")
+    return out
+
+
+COMPLETION = json.dumps({
+    "id": "chatcmpl-bench", "object": "chat.completion", "created": 1, "model": "bench-model",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello there!"},
+                 "logprobs": None, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 8, "completion_tokens": 3, "total_tokens": 11}}).encode()
+
+_cache: dict[str, list[bytes]] = {}
+
+
+async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            body = json.loads(await reader.readexactly(length)) if length else {}
+            if not body.get("stream"):
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                             b"content-length: " + str(len(COMPLETION)).encode() + b"\r\n\r\n"
+                             + COMPLETION)
+                await writer.drain()
+                continue
+            model = body["model"]
+            frames = _cache.get(model) or _cache.setdefault(model, events(model))
+            writer.write(HEAD)
+            if model.startswith("bulk-"):
+                data = b"".join(frames)
+                for i in range(0, len(data), 65536):
+                    piece = data[i:i + 65536]
+                    writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    await writer.drain()
+            else:
+                for frame in frames:
+                    writer.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+                    await writer.drain()
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+async def main(port: int) -> None:
+    server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=2048)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 0))
