@@ -295,6 +295,24 @@ class _Core:
         merged.extend(m for m in live if m.id not in known_ids)
         return merged
 
+    @staticmethod
+    def precheck(provider: Provider) -> CheckResult | None:
+        """The check result when no request is needed to decide it."""
+        missing = provider.missing_configuration()
+        if missing:
+            return CheckResult(provider=provider.name, ok=False,
+                               problem=f"not configured: {missing}")
+        if not provider.lists_models:
+            return CheckResult(provider=provider.name, ok=True,
+                               problem="configured; this provider has no model listing to "
+                                       "verify the key with")
+        return None
+
+    @staticmethod
+    def checked(provider: Provider, listed: list[ModelInfo], start: float) -> CheckResult:
+        return CheckResult(provider=provider.name, ok=True, models=len(listed),
+                           latency_ms=round((time.perf_counter() - start) * 1000, 1))
+
     def provider_names(self, provider: str | None) -> list[str]:
         self._registry.load()
         return [self._registry.canonical(provider)] if provider else \
@@ -575,20 +593,15 @@ class Client(_Facade):
     def check(self, provider: str) -> CheckResult:
         """Verify the key and that the provider answers; ``problem`` says what is wrong."""
         p = self.provider(provider)
-        missing = p.missing_configuration()
-        if missing:
-            return CheckResult(provider=p.name, ok=False, problem=f"not configured: {missing}")
-        if not p.lists_models:
-            return CheckResult(provider=p.name, ok=True,
-                               problem="configured; this provider has no model listing to "
-                                       "verify the key with")
+        early = self._core.precheck(p)
+        if early is not None:
+            return early
         start = time.perf_counter()
         try:
             listed = self._send(p, ListModelsRequest())
         except FluentAIError as exc:
             return CheckResult(provider=p.name, ok=False, problem=str(exc))
-        return CheckResult(provider=p.name, ok=True, models=len(listed),
-                           latency_ms=round((time.perf_counter() - start) * 1000, 1))
+        return self._core.checked(p, listed, start)
 
 
 class AsyncClient(_Facade):
@@ -680,6 +693,19 @@ class AsyncClient(_Facade):
                         raise
             out.extend(self._core.merge_models(p, listed))
         return out
+
+    async def check(self, provider: str) -> CheckResult:
+        """Verify the key and that the provider answers; ``problem`` says what is wrong."""
+        p = self.provider(provider)
+        early = self._core.precheck(p)
+        if early is not None:
+            return early
+        start = time.perf_counter()
+        try:
+            listed = await self._send(p, ListModelsRequest())
+        except FluentAIError as exc:
+            return CheckResult(provider=p.name, ok=False, problem=str(exc))
+        return self._core.checked(p, listed, start)
 
 
 def _batches(request: EmbedRequest, size: int) -> list[EmbedRequest]:
