@@ -8,7 +8,6 @@ seam of any provider.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
@@ -659,6 +658,8 @@ class AsyncClient(_Facade):
         and come back in order."""
         provider, model_id = self._core.route(model)
         request = self._core.embed_request(model_id, inputs, **kwargs)
+        import asyncio  # only async callers pay for it
+
         limit = asyncio.Semaphore(self._max_concurrency)
 
         async def one(batch: EmbedRequest) -> EmbeddingResponse:
