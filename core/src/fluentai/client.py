@@ -361,42 +361,81 @@ class Stream:
     def _events(self) -> Iterator[StreamEvent]:
         core, provider, request = self._client._core, self._provider, self._request
         http_request, auth = core.encode(provider, request)
-        http = self._client._http(provider)
-        collector = Collector(provider.name, request.model)
+        run = _StreamRun(core, provider, request)
         try:
-            response = http.send(http_request, auth=auth, stream=True)
+            response = self._client._http(provider).send(http_request, auth=auth, stream=True)
         except httpx.TransportError as exc:
             raise core.transport_error(provider, exc) from None
         try:
             if response.status_code >= 400:
                 response.read()
                 raise core.status_error(provider, request, response)
-            decoder = core.stream_decoder(provider, request)
-            add = collector.add
+            run.begin()
             for data in response.iter_bytes():
-                for ev in decoder.feed(data):
-                    if type(ev) is ErrorEvent:
-                        raise core.scrub(provider, collector.interrupted(ev.error))
-                    add(ev)
-                    yield ev
-            for ev in decoder.close():
-                if type(ev) is ErrorEvent:
-                    raise core.scrub(provider, collector.interrupted(ev.error))
-                add(ev)
-                yield ev
+                yield from run.feed(data)
+                if run.error:
+                    raise run.error
+            yield from run.close()
+            if run.error:
+                raise run.error
         except httpx.TransportError as exc:
-            err = StreamInterruptedError(
-                f"the connection broke mid-stream ({type(exc).__name__}: {exc}); the partial "
-                f"output is on .partial", provider=provider.name)
-            raise core.scrub(provider, collector.interrupted(err)) from None
-        except StreamInterruptedError as exc:  # raised by a decoder (e.g. a corrupt frame)
-            if exc.partial is None:
-                collector.interrupted(exc)
-            raise
+            raise run.broken(exc) from None
+        except StreamInterruptedError as exc:
+            raise run.claim(exc) from None
         finally:
             response.close()
-        self.response = collector.response()
-        core.price(self.response)
+        self.response = run.response()
+
+
+class _StreamRun:
+    """The I/O-free part of one stream, shared by Stream and AsyncStream: decoding,
+    collecting, and turning any failure into a typed error carrying the partial output."""
+
+    __slots__ = ("collector", "core", "decoder", "error", "provider", "request")
+
+    def __init__(self, core: _Core, provider: Provider, request: ChatRequest) -> None:
+        self.core = core
+        self.provider = provider
+        self.request = request
+        self.collector = Collector(provider.name, request.model)
+        self.decoder: Any = None
+        self.error: FluentAIError | None = None
+
+    def begin(self) -> None:
+        self.decoder = self.core.stream_decoder(self.provider, self.request)
+
+    def feed(self, data: bytes) -> list[StreamEvent]:
+        """The events to yield; a provider error among them stops there and is kept."""
+        return self._take(self.decoder.feed(data))
+
+    def close(self) -> list[StreamEvent]:
+        return self._take(self.decoder.close())
+
+    def _take(self, events: list[StreamEvent]) -> list[StreamEvent]:
+        add = self.collector.add
+        for ev in events:
+            if type(ev) is ErrorEvent:
+                self.error = self.core.scrub(self.provider, self.collector.interrupted(ev.error))
+                return events[:events.index(ev)]
+            add(ev)
+        return events
+
+    def broken(self, exc: Exception) -> FluentAIError:
+        err = StreamInterruptedError(
+            f"the connection broke mid-stream ({type(exc).__name__}: {exc}); the partial "
+            f"output is on .partial", provider=self.provider.name)
+        return self.core.scrub(self.provider, self.collector.interrupted(err))
+
+    def claim(self, exc: StreamInterruptedError) -> StreamInterruptedError:
+        """A decoder raised (a corrupt frame): attach the partial output if it has none."""
+        if exc.partial is None:
+            self.collector.interrupted(exc)
+        return exc
+
+    def response(self) -> ChatResponse:
+        result = self.collector.response()
+        self.core.price(result)
+        return result
 
 
 class AsyncStream:
@@ -438,42 +477,33 @@ class AsyncStream:
     async def _events(self) -> AsyncIterator[StreamEvent]:
         core, provider, request = self._client._core, self._provider, self._request
         http_request, auth = core.encode(provider, request)
-        http = self._client._http(provider)
-        collector = Collector(provider.name, request.model)
+        run = _StreamRun(core, provider, request)
         try:
-            response = await http.send(http_request, auth=auth, stream=True)
+            response = await self._client._http(provider).send(http_request, auth=auth,
+                                                                stream=True)
         except httpx.TransportError as exc:
             raise core.transport_error(provider, exc) from None
         try:
             if response.status_code >= 400:
                 await response.aread()
                 raise core.status_error(provider, request, response)
-            decoder = core.stream_decoder(provider, request)
-            add = collector.add
+            run.begin()
             async for data in response.aiter_bytes():
-                for ev in decoder.feed(data):
-                    if type(ev) is ErrorEvent:
-                        raise core.scrub(provider, collector.interrupted(ev.error))
-                    add(ev)
+                for ev in run.feed(data):
                     yield ev
-            for ev in decoder.close():
-                if type(ev) is ErrorEvent:
-                    raise core.scrub(provider, collector.interrupted(ev.error))
-                add(ev)
+                if run.error:
+                    raise run.error
+            for ev in run.close():
                 yield ev
+            if run.error:
+                raise run.error
         except httpx.TransportError as exc:
-            err = StreamInterruptedError(
-                f"the connection broke mid-stream ({type(exc).__name__}: {exc}); the partial "
-                f"output is on .partial", provider=provider.name)
-            raise core.scrub(provider, collector.interrupted(err)) from None
-        except StreamInterruptedError as exc:  # raised by a decoder (e.g. a corrupt frame)
-            if exc.partial is None:
-                collector.interrupted(exc)
-            raise
+            raise run.broken(exc) from None
+        except StreamInterruptedError as exc:
+            raise run.claim(exc) from None
         finally:
             await response.aclose()
-        self.response = collector.response()
-        core.price(self.response)
+        self.response = run.response()
 
 
 class _Facade:
