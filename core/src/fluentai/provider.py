@@ -106,6 +106,9 @@ class Provider:
     auth_header: ClassVar[str] = "Authorization"
     auth_scheme: ClassVar[str | None] = "Bearer"
     option_env: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    # Providers with several endpoints (international / China ...): region -> base URL. The
+    # first is the default; users pick one with region=... or FLUENTAI_<NAME>_REGION.
+    regions: ClassVar[Mapping[str, str]] = {}
     lists_models: ClassVar[bool] = False  # can list its models live
     max_embed_batch: ClassVar[int] = 2048  # inputs per embeddings request (client batches)
 
@@ -116,7 +119,9 @@ class Provider:
         self._api_key: Secret | None = Secret(api_key) if api_key else next(
             (Secret(env[v]) for v in cls.api_key_env if env.get(v)), None)
         base = base_url or env.get(self.base_url_variable) or next(
-            (env[v] for v in cls.base_url_env if env.get(v)), None) or cls.base_url
+            (env[v] for v in cls.base_url_env if env.get(v)), None) or self._regional_url(
+            options.get("region") or env.get(self.base_url_variable.replace("_BASE_URL",
+                                                                            "_REGION")))
         self.base_url = base.rstrip("/")  # type: ignore[misc]
         found = {k: next((env[v] for v in vs if env.get(v)), None)
                  for k, vs in cls.option_env.items()}
@@ -124,6 +129,18 @@ class Provider:
         self.options.update({k: v for k, v in options.items() if v is not None})
         self._auth: httpx.Auth | None = None
         self.configure()
+
+    def _regional_url(self, region: str | None) -> str:
+        regions = type(self).regions
+        if not regions:
+            return type(self).base_url
+        if region is None:
+            return next(iter(regions.values()))
+        if region not in regions:
+            raise ConfigurationError(
+                f"{self.label or self.name} has no region {region!r}: choose one of "
+                f"{', '.join(regions)}", provider=self.name)
+        return regions[region]
 
     def configure(self) -> None:
         """Validate or derive settings after construction (override as needed)."""

@@ -28,7 +28,7 @@ class ResponseFormat(msgspec.Struct, frozen=True):
 class Reasoning(msgspec.Struct, frozen=True):
     """Extended thinking: an effort level, a token budget, or both (providers take one)."""
 
-    effort: Literal["minimal", "low", "medium", "high"] | None = None
+    effort: str | None = None  # minimal, low, medium, high; some providers take max, xhigh
     budget_tokens: int | None = None
 
 

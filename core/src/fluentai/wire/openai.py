@@ -36,6 +36,7 @@ from ..request import (
     ChatRequest,
     EmbedRequest,
     ListModelsRequest,
+    Reasoning,
     TranscribeRequest,
 )
 from ..toolcalls import ToolCallAssembler, parse_arguments
@@ -422,13 +423,17 @@ class OpenAICompatible(Provider):
             body["response_format"] = {"type": "json_object"} if rf.schema is None else {
                 "type": "json_schema",
                 "json_schema": {"name": rf.name, "schema": rf.schema, "strict": rf.strict}}
-        if request.reasoning is not None and request.reasoning.effort:
-            body["reasoning_effort"] = request.reasoning.effort
+        if request.reasoning is not None:
+            body.update(self.reasoning_params(request.reasoning))
         body["stream"] = request.stream
         if request.stream and self.stream_usage:
             body["stream_options"] = {"include_usage": True}
         body.update(request.provider_options)
         return body
+
+    def reasoning_params(self, reasoning: Reasoning) -> dict[str, Any]:
+        """Body parameters that switch reasoning on (providers spell this differently)."""
+        return {"reasoning_effort": reasoning.effort} if reasoning.effort else {}
 
     def tool_spec(self, name: str, description: str, parameters: dict[str, Any],
                   strict: bool | None) -> dict[str, Any]:
