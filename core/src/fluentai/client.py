@@ -162,10 +162,7 @@ class _Core:
                     f"Model {model!r} names no provider: write it as 'provider/model', "
                     f"e.g. 'openai/{model}' (see `fluentai models`).")
             name, model_id = owner, model
-        provider = self.provider(name)
-        info = catalog.lookup(provider.name, model_id)
-        if info is not None and info.id != model_id:  # an alias
-            model_id = info.id
+        provider = self.provider(name)  # the model id goes out as given: providers take aliases
         self._routes[model] = (provider, model_id)
         return provider, model_id
 
@@ -265,7 +262,7 @@ class _Core:
     def scrub(self, provider: Provider, error: FluentAIError) -> Any:
         """Remove any secret of the provider that a server echoed into an error."""
         for secret in provider.secrets():
-            if secret and secret in error.message:
+            if len(secret) >= 8 and secret in error.message:  # shorter is no real key
                 error.message = error.message.replace(secret, "**********")
         error.args = (error.message,)
         return error
