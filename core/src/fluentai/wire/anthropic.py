@@ -45,7 +45,6 @@ from ..types import (
     ReasoningPart,
     TextPart,
     ToolCall,
-    ToolResult,
     Usage,
 )
 
