@@ -255,8 +255,8 @@ class _Core:
                 provider=provider.name)
         else:
             err = APIConnectionError(
-                f"could not reach {provider.base_url}: {type(exc).__name__}: {exc}",
-                provider=provider.name)
+                f"could not reach {provider.base_url}: {type(exc).__name__}: {exc}"
+                f"{provider.connection_hint}", provider=provider.name)
         return self.scrub(provider, err)
 
     def scrub(self, provider: Provider, error: FluentAIError) -> Any:

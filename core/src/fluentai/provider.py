@@ -110,6 +110,7 @@ class Provider:
     # first is the default; users pick one with region=... or FLUENTAI_<NAME>_REGION.
     regions: ClassVar[Mapping[str, str]] = {}
     lists_models: ClassVar[bool] = False  # can list its models live
+    connection_hint: ClassVar[str] = ""  # added to "could not reach" errors
     max_embed_batch: ClassVar[int] = 2048  # inputs per embeddings request (client batches)
 
     def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
