@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -17,6 +18,7 @@ from typing import Any
 
 from .cassettes import Interaction
 
+_SSE_EVENT = re.compile(rb".*?(?:\r\n\r\n|\n\n|\r\r)", re.DOTALL)
 _HOP_HEADERS = {"content-length", "transfer-encoding", "content-encoding", "connection",
                 "keep-alive"}
 
@@ -51,12 +53,10 @@ class Reply:
 def split_frames(body: bytes, headers: dict[str, str]) -> list[bytes]:
     """Split a body into the frames a provider would write: SSE events, NDJSON lines."""
     ctype = headers.get("content-type", "")
-    if "event-stream" in ctype and b"\n\n" in body:
-        parts = body.split(b"\n\n")
-        frames = [p + b"\n\n" for p in parts[:-1]]
-        if parts[-1]:
-            frames.append(parts[-1])
-        return frames
+    if "event-stream" in ctype:
+        frames = [m.group(0) for m in _SSE_EVENT.finditer(body)]
+        rest = body[sum(map(len, frames)):]
+        return [*frames, rest] if rest else frames
     if "ndjson" in ctype:
         return [line for line in body.splitlines(keepends=True)]
     return [body] if body else []
