@@ -190,6 +190,15 @@ class ProviderSuite:
             return stream.response, events
         return client.chat(model, case.prompt, **case.call), None
 
+    def any_call(self, client: fluentai.Client) -> object:
+        """The simplest operation the provider supports."""
+        model = f"{self.provider}/test-model"
+        if "chat" in self.capabilities:
+            return client.chat(model, "Hello")
+        if "embeddings" in self.capabilities:
+            return client.embed(model, "Hello")
+        return client.rerank(model, "query", ["a document"])
+
     @staticmethod
     def _stream_matches_response(events: list[StreamEvent],
                                  response: fluentai.ChatResponse) -> None:
@@ -280,15 +289,13 @@ class ProviderSuite:
 
     @pytest.mark.parametrize("status", sorted(ERROR_STATUSES))
     def test_error_mapping(self, status: int) -> None:
-        if "chat" not in self.capabilities:
-            pytest.skip(f"{self.provider} has no chat to exercise errors with")
         body = self.error_body or {"error": {"message": f"status {status} from the provider "
                                                         f"(key {SECRET})",
                                              "type": "error"}}
         headers = {"retry-after": "3"} if status == 429 else {}
         with ReplayServer([Reply(status, body, headers=headers)]) as server, \
                 pytest.raises(e.APIStatusError) as info:
-            self.client(server).chat(f"{self.provider}/test-model", "Hello")
+            self.any_call(self.client(server))
         expected = getattr(e, ERROR_STATUSES[status])
         assert isinstance(info.value, expected), (
             f"HTTP {status} must map to {expected.__name__}, got {type(info.value).__name__}")
@@ -304,7 +311,7 @@ class ProviderSuite:
         client = fluentai.Client(registry=self.registry(), env={}, providers={
             self.provider: {k: v for k, v in self.settings.items()}})
         with pytest.raises(e.ConfigurationError) as info:
-            client.chat(f"{self.provider}/test-model", "Hello")
+            self.any_call(client)
         for var in cls.api_key_env[:1]:
             assert var in str(info.value)
 

@@ -92,6 +92,7 @@ class _CompletionDetails(msgspec.Struct):
 class WireUsage(msgspec.Struct):
     prompt_tokens: int | None = 0
     completion_tokens: int | None = 0
+    total_tokens: int | None = None
     prompt_tokens_details: _PromptDetails | None = None
     completion_tokens_details: _CompletionDetails | None = None
     prompt_cache_hit_tokens: int | None = None  # DeepSeek's name for cached input
@@ -511,11 +512,7 @@ class OpenAICompatible(Provider):
                                  {**self.headers(), **request.headers})
 
     def decode_embed(self, request: EmbedRequest, response: httpx.Response) -> EmbeddingResponse:
-        wire = msgspec.json.decode(response.content, type=_EmbeddingList)
-        embeddings = [Embedding(d.index, _floats(d.embedding)) for d in wire.data]
-        usage = Usage(wire.usage.prompt_tokens or 0) if wire.usage else Usage()
-        return EmbeddingResponse(provider=self.name, model=wire.model or request.model,
-                                 embeddings=embeddings, usage=usage)
+        return decode_embedding_list(self.name, request, response.content)
 
     def encode_transcribe(self, request: TranscribeRequest) -> httpx.Request:
         if not self.supports_transcription:
@@ -548,6 +545,18 @@ class OpenAICompatible(Provider):
         wire = msgspec.json.decode(response.content, type=_ModelList)
         return [ModelInfo(id=m.id, provider=self.name, context_window=m.context_length,
                           live=True) for m in wire.data]
+
+
+def decode_embedding_list(provider: str, request: EmbedRequest,
+                          content: bytes) -> EmbeddingResponse:
+    """The ``{"data": [{"index", "embedding"}], "usage"}`` list most embedding APIs return
+    (OpenAI and its dialects, Voyage, Jina); base64 vectors are decoded to floats."""
+    wire = msgspec.json.decode(content, type=_EmbeddingList)
+    embeddings = [Embedding(d.index, _floats(d.embedding)) for d in wire.data]
+    usage = wire.usage
+    tokens = (usage.prompt_tokens or usage.total_tokens or 0) if usage else 0
+    return EmbeddingResponse(provider=provider, model=wire.model or request.model,
+                             embeddings=embeddings, usage=Usage(tokens))
 
 
 def _floats(value: list[float] | str) -> list[float]:
