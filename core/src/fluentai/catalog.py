@@ -29,6 +29,22 @@ class ModelEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     price: Price | None = None
     aliases: tuple[str, ...] = ()
     deprecated: str | None = None
+    dimensions: int | None = None
+    output_dimensions: tuple[int, ...] = ()
+
+
+def check_dimensions(provider: str, model: str, requested: int) -> str | None:
+    """Why ``requested`` output dimensions cannot work for the model, or None."""
+    info = lookup(provider, model)
+    if info is None or info.dimensions is None:
+        return None
+    if info.output_dimensions:
+        if requested not in info.output_dimensions:
+            sizes = ", ".join(map(str, info.output_dimensions))
+            return f"{provider}/{model} outputs {sizes} dimensions, not {requested}"
+    elif requested > info.dimensions or requested < 1:
+        return f"{provider}/{model} outputs at most {info.dimensions} dimensions, not {requested}"
+    return None
 
 
 class ProviderEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -189,13 +189,17 @@ class _Core:
 
     def embed_request(self, model_id: str, inputs: str | Sequence[str], *,
                       input_type: InputType | None = None, dimensions: int | None = None,
-                      dtype: Any = None, provider_options: Mapping[str, Any] | None = None
-                      ) -> EmbedRequest:
+                      dtype: Any = None, provider_options: Mapping[str, Any] | None = None,
+                      provider: str | None = None) -> EmbedRequest:
         texts = [inputs] if isinstance(inputs, str) else list(inputs)
         if not texts:
             raise ConfigurationError("embed() needs at least one input text")
         if any(not isinstance(t, str) for t in texts):
             raise ConfigurationError("embed() takes strings; convert other inputs to text first")
+        if dimensions is not None and provider is not None:
+            problem = catalog.check_dimensions(provider, model_id, dimensions)
+            if problem:
+                raise ConfigurationError(f"{problem} (see `fluentai models {provider}`)")
         return EmbedRequest(model=model_id, inputs=texts, input_type=input_type,
                             dimensions=dimensions, dtype=dtype,
                             provider_options=dict(provider_options or {}))
@@ -586,7 +590,8 @@ class Client(_Facade):
     def embed(self, model: str, inputs: str | Sequence[str], **kwargs: Any) -> EmbeddingResponse:
         """Embed texts; inputs beyond the provider's per-request limit are batched."""
         provider, model_id = self._core.route(model)
-        request = self._core.embed_request(model_id, inputs, **kwargs)
+        request = self._core.embed_request(model_id, inputs, provider=provider.name,
+                                           **kwargs)
         batches = _batches(request, provider.max_embed_batch)
         return _merge_embeddings([self._send(provider, b) for b in batches])
 
@@ -684,7 +689,8 @@ class AsyncClient(_Facade):
         """Embed texts; batches beyond the provider's limit go out with bounded concurrency
         and come back in order."""
         provider, model_id = self._core.route(model)
-        request = self._core.embed_request(model_id, inputs, **kwargs)
+        request = self._core.embed_request(model_id, inputs, provider=provider.name,
+                                           **kwargs)
         import asyncio  # only async callers pay for it
 
         limit = asyncio.Semaphore(self._max_concurrency)

@@ -253,4 +253,6 @@ class ModelInfo(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     price: Price | None = None
     aliases: tuple[str, ...] = ()
     deprecated: str | None = None
-    live: bool = False
+    dimensions: int | None = None  # embeddings: the native vector size
+    output_dimensions: tuple[int, ...] = ()  # embeddings: selectable sizes (empty: any up to
+    live: bool = False                       # ``dimensions``, where the model can shorten)

@@ -310,3 +310,10 @@ def test_plugin_is_found_through_its_entry_point() -> None:
     eps = {ep.name: ep for ep in entry_points(group="fluentai.providers")}
     assert eps["openai"].value == "fluentai_openai"
     assert Path(eps["openai"].load().__file__).name == "__init__.py"
+
+
+def test_too_many_dimensions_fail_before_any_request() -> None:
+    with ReplayServer([]) as server:
+        with pytest.raises(ConfigurationError, match="at most 1536 dimensions, not 4096"):
+            client_for(server).embed("openai/text-embedding-3-small", "hi", dimensions=4096)
+        assert server.requests == []

@@ -165,3 +165,10 @@ def test_ten_thousand_inputs_are_batched_and_come_back_in_order(mode: str) -> No
     assert [e.index for e in r.embeddings] == list(range(10_000))
     assert max(app.sizes) == 96 and sum(app.sizes) == 10_000 and len(app.sizes) == 105
     assert r.usage.input_tokens == 10_000
+
+
+def test_dimensions_the_model_cannot_output_fail_before_any_request() -> None:
+    with ReplayServer([]) as server:
+        with pytest.raises(ConfigurationError, match="outputs 256, 512, 1024, 2048 dimensions"):
+            client_for(server).embed("voyage/voyage-3.5", "hi", dimensions=768)
+        assert server.requests == []
