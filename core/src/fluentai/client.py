@@ -8,6 +8,7 @@ seam of any provider.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
@@ -16,11 +17,13 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
-from . import catalog
+from . import catalog, retry
+from .breaker import CircuitBreaker
 from .errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    CircuitOpenError,
     ConfigurationError,
     FluentAIError,
     NotFoundError,
@@ -40,6 +43,7 @@ from .request import (
     ResponseFormat,
     TranscribeRequest,
 )
+from .retry import RetryPolicy, policy_from
 from .tools import as_tool
 from .types import (
     ChatResponse,
@@ -53,6 +57,7 @@ from .types import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger("fluentai")
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
 
 
@@ -112,7 +117,8 @@ class _Core:
     def __init__(self, *, providers: Mapping[str, Mapping[str, Any]] | None = None,
                  plugins: Iterable[Any] = (), timeout: float | httpx.Timeout | None = None,
                  http2: bool = False, env: Mapping[str, str] | None = None,
-                 registry: Registry | None = None) -> None:
+                 registry: Registry | None = None, retry: RetryPolicy | int | None = None,
+                 circuit_breaker: Mapping[str, Any] | bool = True) -> None:
         plugins = list(plugins)
         self._registry = registry or (Registry(plugins) if plugins else default_registry())
         self._settings = {k: dict(v) for k, v in (providers or {}).items()}
@@ -123,6 +129,43 @@ class _Core:
         self._providers: dict[str, Provider] = {}
         self._lock = threading.Lock()
         self._routes: dict[str, tuple[Provider, str]] = {}
+        self.retry = policy_from(retry, RetryPolicy())
+        self._breaker_settings: dict[str, Any] | None = dict(circuit_breaker) \
+            if isinstance(circuit_breaker, Mapping) else {} if circuit_breaker else None
+        self._breakers: dict[str, CircuitBreaker] = {}
+
+    # --- resilience -----------------------------------------------------------------
+
+    def breaker(self, provider: Provider) -> CircuitBreaker | None:
+        if self._breaker_settings is None:
+            return None
+        found = self._breakers.get(provider.name)
+        if found is None:
+            found = self._breakers.setdefault(
+                provider.name, CircuitBreaker(provider.name, **self._breaker_settings))
+        return found
+
+    def policy(self, retry: RetryPolicy | int | None) -> RetryPolicy:
+        return policy_from(retry, self.retry)
+
+    @staticmethod
+    def on_retry(provider: Provider) -> Any:
+        def report(attempt: int, error: BaseException, wait: float) -> None:
+            log.warning("fluentai: %s attempt %d failed (%s); retrying in %.2fs",
+                        provider.name, attempt, type(error).__name__, wait)
+        return report
+
+    def candidates(self, model: str | Sequence[str]) -> list[str]:
+        """One model, or several to fall back through in order."""
+        models = [model] if isinstance(model, str) else list(model)
+        if not models:
+            raise ConfigurationError("name at least one model")
+        return models
+
+    @staticmethod
+    def fall_through(error: FluentAIError, last: bool) -> bool:
+        """Whether a fallback list should move past ``error`` to its next model."""
+        return not last and (error.retryable or isinstance(error, CircuitOpenError))
 
     # --- providers ------------------------------------------------------------------
 
@@ -323,10 +366,11 @@ class Stream:
     """A synchronous stream of events. Iterate it; ``response`` holds the collected answer
     once it is consumed. Leaving early (break, ``close()``) closes the connection."""
 
-    def __init__(self, client: Client, provider: Provider, request: ChatRequest) -> None:
+    def __init__(self, client: Client, candidates: list[tuple[Provider, ChatRequest]],
+                 retry: RetryPolicy) -> None:
         self._client = client
-        self._provider = provider
-        self._request = request
+        self._candidates = candidates
+        self._retry = retry
         self._iter: Iterator[StreamEvent] | None = None
         self.response: ChatResponse | None = None
 
@@ -359,18 +403,25 @@ class Stream:
             if text is not None and type(ev).__name__ == "TextDelta":
                 yield text
 
+    def _open(self) -> tuple[httpx.Response, _StreamRun]:
+        """Connect to the first candidate that answers 2xx (with retries and fallbacks)."""
+        core = self._client._core
+        for i, (provider, request) in enumerate(self._candidates):
+            def attempt(provider: Provider = provider, request: ChatRequest = request
+                        ) -> httpx.Response:
+                return self._client._attempt(provider, request, stream=True)
+            try:
+                response = retry.call(self._retry, attempt, core.on_retry(provider))
+            except FluentAIError as exc:
+                if core.fall_through(exc, i == len(self._candidates) - 1):
+                    continue
+                raise
+            return response, _StreamRun(core, provider, request, self._candidates[:i])
+        raise AssertionError("unreachable: the last candidate raises")
+
     def _events(self) -> Iterator[StreamEvent]:
-        core, provider, request = self._client._core, self._provider, self._request
-        http_request, auth = core.encode(provider, request)
-        run = _StreamRun(core, provider, request)
+        response, run = self._open()
         try:
-            response = self._client._http(provider).send(http_request, auth=auth, stream=True)
-        except httpx.TransportError as exc:
-            raise core.transport_error(provider, exc) from None
-        try:
-            if response.status_code >= 400:
-                response.read()
-                raise core.status_error(provider, request, response)
             run.begin()
             for data in response.iter_bytes():
                 yield from run.feed(data)
@@ -392,12 +443,14 @@ class _StreamRun:
     """The I/O-free part of one stream, shared by Stream and AsyncStream: decoding,
     collecting, and turning any failure into a typed error carrying the partial output."""
 
-    __slots__ = ("collector", "core", "decoder", "error", "provider", "request")
+    __slots__ = ("collector", "core", "decoder", "error", "provider", "request", "skipped")
 
-    def __init__(self, core: _Core, provider: Provider, request: ChatRequest) -> None:
+    def __init__(self, core: _Core, provider: Provider, request: ChatRequest,
+                 skipped: list[tuple[Provider, ChatRequest]]) -> None:
         self.core = core
         self.provider = provider
         self.request = request
+        self.skipped = skipped
         self.collector = Collector(provider.name, request.model)
         self.decoder: Any = None
         self.error: FluentAIError | None = None
@@ -436,16 +489,20 @@ class _StreamRun:
     def response(self) -> ChatResponse:
         result = self.collector.response()
         self.core.price(result)
+        if self.skipped:
+            result.provider_metadata["fallback"] = {
+                "skipped": [f"{p.name}/{r.model}" for p, r in self.skipped]}
         return result
 
 
 class AsyncStream:
     """The asynchronous counterpart of Stream: ``async for ev in client.stream(...)``."""
 
-    def __init__(self, client: AsyncClient, provider: Provider, request: ChatRequest) -> None:
+    def __init__(self, client: AsyncClient, candidates: list[tuple[Provider, ChatRequest]],
+                 retry: RetryPolicy) -> None:
         self._client = client
-        self._provider = provider
-        self._request = request
+        self._candidates = candidates
+        self._retry = retry
         self._iter: AsyncIterator[StreamEvent] | None = None
         self.response: ChatResponse | None = None
 
@@ -475,19 +532,24 @@ class AsyncStream:
             if type(ev).__name__ == "TextDelta":
                 yield ev.text  # type: ignore[union-attr]
 
+    async def _open(self) -> tuple[httpx.Response, _StreamRun]:
+        core = self._client._core
+        for i, (provider, request) in enumerate(self._candidates):
+            async def attempt(provider: Provider = provider, request: ChatRequest = request
+                              ) -> httpx.Response:
+                return await self._client._attempt(provider, request, stream=True)
+            try:
+                response = await retry.acall(self._retry, attempt, core.on_retry(provider))
+            except FluentAIError as exc:
+                if core.fall_through(exc, i == len(self._candidates) - 1):
+                    continue
+                raise
+            return response, _StreamRun(core, provider, request, self._candidates[:i])
+        raise AssertionError("unreachable: the last candidate raises")
+
     async def _events(self) -> AsyncIterator[StreamEvent]:
-        core, provider, request = self._client._core, self._provider, self._request
-        http_request, auth = core.encode(provider, request)
-        run = _StreamRun(core, provider, request)
+        response, run = await self._open()
         try:
-            response = await self._client._http(provider).send(http_request, auth=auth,
-                                                                stream=True)
-        except httpx.TransportError as exc:
-            raise core.transport_error(provider, exc) from None
-        try:
-            if response.status_code >= 400:
-                await response.aread()
-                raise core.status_error(provider, request, response)
             run.begin()
             async for data in response.aiter_bytes():
                 for ev in run.feed(data):
@@ -562,30 +624,70 @@ class Client(_Facade):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _send(self, provider: Provider, request: AnyRequest) -> Any:
+    def _attempt(self, provider: Provider, request: AnyRequest, stream: bool = False) -> Any:
+        """One try: circuit check, encode, auth, send; a 2xx response (read unless
+        streaming) or a typed error."""
         core = self._core
-        http_request, auth = core.encode(provider, request)
+        breaker = core.breaker(provider)
+        if breaker is not None:
+            breaker.before()
         try:
-            response = self._http(provider).send(http_request, auth=auth)
-        except httpx.TransportError as exc:
-            raise core.transport_error(provider, exc) from None
-        if response.status_code >= 400:
-            raise core.status_error(provider, request, response)
+            http_request, auth = core.encode(provider, request)
+            try:
+                response = self._http(provider).send(http_request, auth=auth, stream=stream)
+            except httpx.TransportError as exc:
+                raise core.transport_error(provider, exc) from None
+            if response.status_code >= 400:
+                if stream:
+                    response.read()
+                    response.close()
+                raise core.status_error(provider, request, response)
+        except FluentAIError as exc:
+            if breaker is not None:
+                breaker.failure(exc)
+            raise
+        if breaker is not None:
+            breaker.success()
+        return response
+
+    def _send(self, provider: Provider, request: AnyRequest,
+              retry_policy: RetryPolicy | int | None = None) -> Any:
+        core = self._core
+        response = retry.call(core.policy(retry_policy),
+                              lambda: self._attempt(provider, request), core.on_retry(provider))
         return core.decode(provider, request, response)
 
-    def chat(self, model: str, prompt: str | Message | Sequence[Any], **kwargs: Any
-             ) -> ChatResponse:
-        """One answer from ``model`` ("provider/model") for a prompt or a message list."""
-        provider, model_id = self._core.route(model)
-        return self._send(provider, self._core.chat_request(model_id, prompt, stream=False,
-                                                              **kwargs))
+    def chat(self, model: str | Sequence[str], prompt: str | Message | Sequence[Any], *,
+             retry: RetryPolicy | int | None = None, **kwargs: Any) -> ChatResponse:
+        """One answer from ``model`` ("provider/model") for a prompt or a message list;
+        several models are tried in order when one fails with a retryable error."""
+        models = self._core.candidates(model)
+        skipped: list[str] = []
+        for i, name in enumerate(models):
+            provider, model_id = self._core.route(name)
+            request = self._core.chat_request(model_id, prompt, stream=False, **kwargs)
+            try:
+                result: ChatResponse = self._send(provider, request, retry)
+            except FluentAIError as exc:
+                if self._core.fall_through(exc, i == len(models) - 1):
+                    skipped.append(name)
+                    continue
+                raise
+            if skipped:
+                result.provider_metadata["fallback"] = {"skipped": skipped}
+            return result
+        raise AssertionError("unreachable: the last model raises")
 
-    def stream(self, model: str, prompt: str | Message | Sequence[Any], **kwargs: Any
-               ) -> Stream:
-        """Stream the answer as typed events (see fluentai.events)."""
-        provider, model_id = self._core.route(model)
-        return Stream(self, provider, self._core.chat_request(model_id, prompt, stream=True,
-                                                                **kwargs))
+    def stream(self, model: str | Sequence[str], prompt: str | Message | Sequence[Any], *,
+               retry: RetryPolicy | int | None = None, **kwargs: Any) -> Stream:
+        """Stream the answer as typed events (see fluentai.events). Retries and fallbacks
+        apply until the first event; after that a broken stream raises with its output."""
+        candidates = []
+        for name in self._core.candidates(model):
+            provider, model_id = self._core.route(name)
+            candidates.append((provider, self._core.chat_request(model_id, prompt, stream=True,
+                                                                 **kwargs)))
+        return Stream(self, candidates, self._core.policy(retry))
 
     def embed(self, model: str, inputs: str | Sequence[str], **kwargs: Any) -> EmbeddingResponse:
         """Embed texts; inputs beyond the provider's per-request limit are batched."""
@@ -661,28 +763,67 @@ class AsyncClient(_Facade):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _send(self, provider: Provider, request: AnyRequest) -> Any:
+    async def _attempt(self, provider: Provider, request: AnyRequest,
+                       stream: bool = False) -> Any:
         core = self._core
-        http_request, auth = core.encode(provider, request)
+        breaker = core.breaker(provider)
+        if breaker is not None:
+            breaker.before()
         try:
-            response = await self._http(provider).send(http_request, auth=auth)
-        except httpx.TransportError as exc:
-            raise core.transport_error(provider, exc) from None
-        if response.status_code >= 400:
-            raise core.status_error(provider, request, response)
+            http_request, auth = core.encode(provider, request)
+            try:
+                response = await self._http(provider).send(http_request, auth=auth,
+                                                           stream=stream)
+            except httpx.TransportError as exc:
+                raise core.transport_error(provider, exc) from None
+            if response.status_code >= 400:
+                if stream:
+                    await response.aread()
+                    await response.aclose()
+                raise core.status_error(provider, request, response)
+        except FluentAIError as exc:
+            if breaker is not None:
+                breaker.failure(exc)
+            raise
+        if breaker is not None:
+            breaker.success()
+        return response
+
+    async def _send(self, provider: Provider, request: AnyRequest,
+                    retry_policy: RetryPolicy | int | None = None) -> Any:
+        core = self._core
+        response = await retry.acall(core.policy(retry_policy),
+                                     lambda: self._attempt(provider, request),
+                                     core.on_retry(provider))
         return core.decode(provider, request, response)
 
-    async def chat(self, model: str, prompt: str | Message | Sequence[Any], **kwargs: Any
-                   ) -> ChatResponse:
-        provider, model_id = self._core.route(model)
-        return await self._send(provider, self._core.chat_request(model_id, prompt,
-                                                                    stream=False, **kwargs))
+    async def chat(self, model: str | Sequence[str], prompt: str | Message | Sequence[Any], *,
+                   retry: RetryPolicy | int | None = None, **kwargs: Any) -> ChatResponse:
+        models = self._core.candidates(model)
+        skipped: list[str] = []
+        for i, name in enumerate(models):
+            provider, model_id = self._core.route(name)
+            request = self._core.chat_request(model_id, prompt, stream=False, **kwargs)
+            try:
+                result: ChatResponse = await self._send(provider, request, retry)
+            except FluentAIError as exc:
+                if self._core.fall_through(exc, i == len(models) - 1):
+                    skipped.append(name)
+                    continue
+                raise
+            if skipped:
+                result.provider_metadata["fallback"] = {"skipped": skipped}
+            return result
+        raise AssertionError("unreachable: the last model raises")
 
-    def stream(self, model: str, prompt: str | Message | Sequence[Any], **kwargs: Any
-               ) -> AsyncStream:
-        provider, model_id = self._core.route(model)
-        return AsyncStream(self, provider, self._core.chat_request(model_id, prompt,
-                                                                     stream=True, **kwargs))
+    def stream(self, model: str | Sequence[str], prompt: str | Message | Sequence[Any], *,
+               retry: RetryPolicy | int | None = None, **kwargs: Any) -> AsyncStream:
+        candidates = []
+        for name in self._core.candidates(model):
+            provider, model_id = self._core.route(name)
+            candidates.append((provider, self._core.chat_request(model_id, prompt, stream=True,
+                                                                 **kwargs)))
+        return AsyncStream(self, candidates, self._core.policy(retry))
 
     async def embed(self, model: str, inputs: str | Sequence[str], **kwargs: Any
                     ) -> EmbeddingResponse:

@@ -79,7 +79,7 @@ class ToolArgumentsError(FluentAIError):
 
 
 class CircuitOpenError(FluentAIError):
-    retryable = True
+    """Fails fast (not retried on the same provider); fallbacks move on to the next model."""
 
     def __init__(self, message: str, *, provider: str | None = None,
                  retry_at: float = 0.0) -> None:

@@ -95,7 +95,7 @@ def test_429_with_retry_info_sets_retry_after() -> None:
     with ReplayServer([Reply(429, it.response_body,
                              headers={"content-type": "application/json"})]) as server, \
             pytest.raises(RateLimitError) as exc:
-        client_for(server).chat("gemini/gemini-2.5-pro", "hi")
+        client_for(server).chat("gemini/gemini-2.5-pro", "hi", retry=0)
     assert exc.value.retry_after is not None and exc.value.retry_after > 0
     assert "exceeded your current quota" in str(exc.value)
 

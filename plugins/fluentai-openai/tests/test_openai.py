@@ -206,7 +206,7 @@ def test_429_carries_retry_after() -> None:
                       "code": "rate_limit_exceeded"}}
     with ReplayServer([Reply(429, body, headers={"retry-after": "7"})]) as server, \
             pytest.raises(RateLimitError) as exc:
-        client_for(server).chat("openai/gpt-4o-mini", "hi")
+        client_for(server).chat("openai/gpt-4o-mini", "hi", retry=0)
     assert exc.value.retry_after == 7.0 and "Retry after 7s" in str(exc.value)
 
 

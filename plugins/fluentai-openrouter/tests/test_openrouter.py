@@ -54,5 +54,6 @@ def test_recorded_429_is_a_rate_limit_error() -> None:
             pytest.raises(RateLimitError) as exc:
         fluentai.Client(providers={"openrouter": {"api_key": "k",
                                                   "base_url": server.url + "/api/v1"}}
-                        ).chat("openrouter/google/gemini-2.0-flash-exp:free", "Tell me a joke.")
+                        ).chat("openrouter/google/gemini-2.0-flash-exp:free", "Tell me a joke.",
+                               retry=0)
     assert exc.value.status_code == 429 and "Provider returned error" in str(exc.value)

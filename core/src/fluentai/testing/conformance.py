@@ -145,7 +145,8 @@ class ProviderSuite:
     def client(self, server: ReplayServer, **kw: Any) -> fluentai.Client:
         settings = {"api_key": SECRET, "base_url": server.url + self.base_path,
                     **self.settings, **kw}
-        return fluentai.Client(registry=self.registry(), providers={self.provider: settings})
+        return fluentai.Client(registry=self.registry(), providers={self.provider: settings},
+                               retry=0, circuit_breaker=False)  # one request, one reply
 
     def case(self, name: str) -> Case:
         need = CASE_CAPABILITY.get(name)
