@@ -14,7 +14,6 @@ from fluentai.errors import ProviderNotFoundError
 from fluentai.plugins import Registry
 from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
 
-
 needs_override = pytest.mark.skipif(
     "vault-auth" not in {ep.name for ep in entry_points(group="fluentai.providers")},
     reason="install tests/packages/* (the nox tests session does)")
