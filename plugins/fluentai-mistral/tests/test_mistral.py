@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fluentai_mistral import tool_call_id
-
 import fluentai
 from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
+from fluentai_mistral import tool_call_id
 
 URL = "https://api.mistral.ai/v1/chat/completions"
 FIX = fixtures_dir() / "mistral"

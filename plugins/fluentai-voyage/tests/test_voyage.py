@@ -10,12 +10,12 @@ from array import array
 from typing import Any
 
 import pytest
-from fluentai_voyage import Voyage
 
 import fluentai
 from fluentai.errors import ConfigurationError, InvalidRequestError
 from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
+from fluentai_voyage import Voyage
 
 FIX = fixtures_dir() / "voyage"
 
