@@ -18,10 +18,16 @@ import msgspec
 def _client(args: argparse.Namespace) -> Any:
     from .client import Client
 
+    if getattr(args, "log", None):
+        from . import log
+
+        log.configure(json=args.log == "json")
     if getattr(args, "trace", False):
+        import atexit
+
         from . import telemetry
 
-        telemetry.setup_tracing()
+        atexit.register(telemetry.setup_tracing())  # flush spans before exiting
     return Client()
 
 
@@ -169,6 +175,8 @@ def cmd_new_plugin(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fluentai", description="One API over every LLM provider.")
+    p.add_argument("--log", choices=["console", "json"],
+                   help="structured logs of every request on stderr")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("providers", help="installed provider plugins and their configuration")

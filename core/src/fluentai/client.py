@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
-from . import catalog, retry
+from . import catalog, retry, telemetry
 from .breaker import CircuitBreaker
 from .errors import (
     APIConnectionError,
@@ -149,10 +149,11 @@ class _Core:
         return policy_from(retry, self.retry)
 
     @staticmethod
-    def on_retry(provider: Provider) -> Any:
+    def on_retry(provider: Provider, op: telemetry.Operation) -> Any:
         def report(attempt: int, error: BaseException, wait: float) -> None:
             log.warning("fluentai: %s attempt %d failed (%s); retrying in %.2fs",
                         provider.name, attempt, type(error).__name__, wait)
+            op.retry(attempt, error, wait)
         return report
 
     def candidates(self, model: str | Sequence[str]) -> list[str]:
@@ -163,9 +164,13 @@ class _Core:
         return models
 
     @staticmethod
-    def fall_through(error: FluentAIError, last: bool) -> bool:
+    def fall_through(error: FluentAIError, last: bool, model: str) -> bool:
         """Whether a fallback list should move past ``error`` to its next model."""
-        return not last and (error.retryable or isinstance(error, CircuitOpenError))
+        moving_on = not last and (error.retryable or isinstance(error, CircuitOpenError))
+        if moving_on:
+            log.warning("fluentai: %s failed (%s); falling back to the next model", model,
+                        type(error).__name__)
+        return moving_on
 
     # --- providers ------------------------------------------------------------------
 
@@ -407,16 +412,19 @@ class Stream:
         """Connect to the first candidate that answers 2xx (with retries and fallbacks)."""
         core = self._client._core
         for i, (provider, request) in enumerate(self._candidates):
-            def attempt(provider: Provider = provider, request: ChatRequest = request
-                        ) -> httpx.Response:
-                return self._client._attempt(provider, request, stream=True)
+            op = telemetry.start(provider, request)
+
+            def attempt(provider: Provider = provider, request: ChatRequest = request,
+                        op: telemetry.Operation = op) -> httpx.Response:
+                return self._client._attempt(provider, request, op, stream=True)
             try:
-                response = retry.call(self._retry, attempt, core.on_retry(provider))
+                response = retry.call(self._retry, attempt, core.on_retry(provider, op))
             except FluentAIError as exc:
-                if core.fall_through(exc, i == len(self._candidates) - 1):
+                op.fail(exc)
+                if core.fall_through(exc, i == len(self._candidates) - 1, request.model):
                     continue
                 raise
-            return response, _StreamRun(core, provider, request, self._candidates[:i])
+            return response, _StreamRun(core, provider, request, self._candidates[:i], op)
         raise AssertionError("unreachable: the last candidate raises")
 
     def _events(self) -> Iterator[StreamEvent]:
@@ -431,9 +439,15 @@ class Stream:
             if run.error:
                 raise run.error
         except httpx.TransportError as exc:
-            raise run.broken(exc) from None
+            error = run.broken(exc)
+            run.abandon(error)
+            raise error from None
         except StreamInterruptedError as exc:
+            run.abandon(exc)
             raise run.claim(exc) from None
+        except BaseException as exc:
+            run.abandon(exc)
+            raise
         finally:
             response.close()
         self.response = run.response()
@@ -443,24 +457,32 @@ class _StreamRun:
     """The I/O-free part of one stream, shared by Stream and AsyncStream: decoding,
     collecting, and turning any failure into a typed error carrying the partial output."""
 
-    __slots__ = ("collector", "core", "decoder", "error", "provider", "request", "skipped")
+    __slots__ = ("collector", "core", "decoder", "error", "first", "op", "provider", "request",
+                 "skipped")
 
     def __init__(self, core: _Core, provider: Provider, request: ChatRequest,
-                 skipped: list[tuple[Provider, ChatRequest]]) -> None:
+                 skipped: list[tuple[Provider, ChatRequest]], op: telemetry.Operation) -> None:
         self.core = core
         self.provider = provider
         self.request = request
         self.skipped = skipped
+        self.op = op
+        self.first = True
         self.collector = Collector(provider.name, request.model)
         self.decoder: Any = None
         self.error: FluentAIError | None = None
 
     def begin(self) -> None:
-        self.decoder = self.core.stream_decoder(self.provider, self.request)
+        with self.op.step("fluentai.stream_decoder"):
+            self.decoder = self.core.stream_decoder(self.provider, self.request)
 
     def feed(self, data: bytes) -> list[StreamEvent]:
         """The events to yield; a provider error among them stops there and is kept."""
-        return self._take(self.decoder.feed(data))
+        events = self._take(self.decoder.feed(data))
+        if self.first and events:
+            self.first = False
+            self.op.first_chunk()
+        return events
 
     def close(self) -> list[StreamEvent]:
         return self._take(self.decoder.close())
@@ -492,7 +514,15 @@ class _StreamRun:
         if self.skipped:
             result.provider_metadata["fallback"] = {
                 "skipped": [f"{p.name}/{r.model}" for p, r in self.skipped]}
+        self.op.end(result)
         return result
+
+    def abandon(self, error: BaseException | None) -> None:
+        """The stream ended without a full response: an error, or the caller left early."""
+        if error is None or isinstance(error, GeneratorExit):
+            self.op.end(self.collector.response())
+        else:
+            self.op.fail(error)
 
 
 class AsyncStream:
@@ -535,16 +565,19 @@ class AsyncStream:
     async def _open(self) -> tuple[httpx.Response, _StreamRun]:
         core = self._client._core
         for i, (provider, request) in enumerate(self._candidates):
-            async def attempt(provider: Provider = provider, request: ChatRequest = request
-                              ) -> httpx.Response:
-                return await self._client._attempt(provider, request, stream=True)
+            op = telemetry.start(provider, request)
+
+            async def attempt(provider: Provider = provider, request: ChatRequest = request,
+                              op: telemetry.Operation = op) -> httpx.Response:
+                return await self._client._attempt(provider, request, op, stream=True)
             try:
-                response = await retry.acall(self._retry, attempt, core.on_retry(provider))
+                response = await retry.acall(self._retry, attempt, core.on_retry(provider, op))
             except FluentAIError as exc:
-                if core.fall_through(exc, i == len(self._candidates) - 1):
+                op.fail(exc)
+                if core.fall_through(exc, i == len(self._candidates) - 1, request.model):
                     continue
                 raise
-            return response, _StreamRun(core, provider, request, self._candidates[:i])
+            return response, _StreamRun(core, provider, request, self._candidates[:i], op)
         raise AssertionError("unreachable: the last candidate raises")
 
     async def _events(self) -> AsyncIterator[StreamEvent]:
@@ -561,9 +594,15 @@ class AsyncStream:
             if run.error:
                 raise run.error
         except httpx.TransportError as exc:
-            raise run.broken(exc) from None
+            error = run.broken(exc)
+            run.abandon(error)
+            raise error from None
         except StreamInterruptedError as exc:
+            run.abandon(exc)
             raise run.claim(exc) from None
+        except BaseException as exc:
+            run.abandon(exc)
+            raise
         finally:
             await response.aclose()
         self.response = run.response()
@@ -624,7 +663,8 @@ class Client(_Facade):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _attempt(self, provider: Provider, request: AnyRequest, stream: bool = False) -> Any:
+    def _attempt(self, provider: Provider, request: AnyRequest, op: telemetry.Operation,
+                 stream: bool = False) -> Any:
         """One try: circuit check, encode, auth, send; a 2xx response (read unless
         streaming) or a typed error."""
         core = self._core
@@ -632,9 +672,11 @@ class Client(_Facade):
         if breaker is not None:
             breaker.before()
         try:
-            http_request, auth = core.encode(provider, request)
+            with op.step("fluentai.encode"):
+                http_request, auth = core.encode(provider, request)
             try:
-                response = self._http(provider).send(http_request, auth=auth, stream=stream)
+                with op.step("fluentai.transport"):
+                    response = self._http(provider).send(http_request, auth=auth, stream=stream)
             except httpx.TransportError as exc:
                 raise core.transport_error(provider, exc) from None
             if response.status_code >= 400:
@@ -653,9 +695,18 @@ class Client(_Facade):
     def _send(self, provider: Provider, request: AnyRequest,
               retry_policy: RetryPolicy | int | None = None) -> Any:
         core = self._core
-        response = retry.call(core.policy(retry_policy),
-                              lambda: self._attempt(provider, request), core.on_retry(provider))
-        return core.decode(provider, request, response)
+        op = telemetry.start(provider, request)
+        try:
+            response = retry.call(core.policy(retry_policy),
+                                  lambda: self._attempt(provider, request, op),
+                                  core.on_retry(provider, op))
+            with op.step("fluentai.decode"):
+                result = core.decode(provider, request, response)
+        except BaseException as exc:
+            op.fail(exc)
+            raise
+        op.end(result)
+        return result
 
     def chat(self, model: str | Sequence[str], prompt: str | Message | Sequence[Any], *,
              retry: RetryPolicy | int | None = None, **kwargs: Any) -> ChatResponse:
@@ -669,7 +720,7 @@ class Client(_Facade):
             try:
                 result: ChatResponse = self._send(provider, request, retry)
             except FluentAIError as exc:
-                if self._core.fall_through(exc, i == len(models) - 1):
+                if self._core.fall_through(exc, i == len(models) - 1, name):
                     skipped.append(name)
                     continue
                 raise
@@ -689,23 +740,26 @@ class Client(_Facade):
                                                                  **kwargs)))
         return Stream(self, candidates, self._core.policy(retry))
 
-    def embed(self, model: str, inputs: str | Sequence[str], **kwargs: Any) -> EmbeddingResponse:
+    def embed(self, model: str, inputs: str | Sequence[str], *,
+              retry: RetryPolicy | int | None = None, **kwargs: Any) -> EmbeddingResponse:
         """Embed texts; inputs beyond the provider's per-request limit are batched."""
         provider, model_id = self._core.route(model)
         request = self._core.embed_request(model_id, inputs, provider=provider.name,
                                            **kwargs)
         batches = _batches(request, provider.max_embed_batch)
-        return _merge_embeddings([self._send(provider, b) for b in batches])
+        return _merge_embeddings([self._send(provider, b, retry) for b in batches])
 
-    def rerank(self, model: str, query: str, documents: Sequence[Any], **kwargs: Any
-               ) -> RerankResponse:
+    def rerank(self, model: str, query: str, documents: Sequence[Any], *,
+               retry: RetryPolicy | int | None = None, **kwargs: Any) -> RerankResponse:
         provider, model_id = self._core.route(model)
         request = self._core.rerank_request(model_id, query, documents, **kwargs)
-        return _with_documents(self._send(provider, request), request)
+        return _with_documents(self._send(provider, request, retry), request)
 
-    def transcribe(self, model: str, audio: bytes, **kwargs: Any) -> Transcription:
+    def transcribe(self, model: str, audio: bytes, *, retry: RetryPolicy | int | None = None,
+                   **kwargs: Any) -> Transcription:
         provider, model_id = self._core.route(model)
-        return self._send(provider, TranscribeRequest(model=model_id, audio=audio, **kwargs))
+        return self._send(provider, TranscribeRequest(model=model_id, audio=audio, **kwargs),
+                          retry)
 
     def models(self, provider: str | None = None, *, live: bool = True) -> list[ModelInfo]:
         """Catalog models, merged with the live listing where the provider has one and a
@@ -763,17 +817,19 @@ class AsyncClient(_Facade):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _attempt(self, provider: Provider, request: AnyRequest,
+    async def _attempt(self, provider: Provider, request: AnyRequest, op: telemetry.Operation,
                        stream: bool = False) -> Any:
         core = self._core
         breaker = core.breaker(provider)
         if breaker is not None:
             breaker.before()
         try:
-            http_request, auth = core.encode(provider, request)
+            with op.step("fluentai.encode"):
+                http_request, auth = core.encode(provider, request)
             try:
-                response = await self._http(provider).send(http_request, auth=auth,
-                                                           stream=stream)
+                with op.step("fluentai.transport"):
+                    response = await self._http(provider).send(http_request, auth=auth,
+                                                               stream=stream)
             except httpx.TransportError as exc:
                 raise core.transport_error(provider, exc) from None
             if response.status_code >= 400:
@@ -792,10 +848,18 @@ class AsyncClient(_Facade):
     async def _send(self, provider: Provider, request: AnyRequest,
                     retry_policy: RetryPolicy | int | None = None) -> Any:
         core = self._core
-        response = await retry.acall(core.policy(retry_policy),
-                                     lambda: self._attempt(provider, request),
-                                     core.on_retry(provider))
-        return core.decode(provider, request, response)
+        op = telemetry.start(provider, request)
+        try:
+            response = await retry.acall(core.policy(retry_policy),
+                                         lambda: self._attempt(provider, request, op),
+                                         core.on_retry(provider, op))
+            with op.step("fluentai.decode"):
+                result = core.decode(provider, request, response)
+        except BaseException as exc:
+            op.fail(exc)
+            raise
+        op.end(result)
+        return result
 
     async def chat(self, model: str | Sequence[str], prompt: str | Message | Sequence[Any], *,
                    retry: RetryPolicy | int | None = None, **kwargs: Any) -> ChatResponse:
@@ -807,7 +871,7 @@ class AsyncClient(_Facade):
             try:
                 result: ChatResponse = await self._send(provider, request, retry)
             except FluentAIError as exc:
-                if self._core.fall_through(exc, i == len(models) - 1):
+                if self._core.fall_through(exc, i == len(models) - 1, name):
                     skipped.append(name)
                     continue
                 raise
@@ -825,7 +889,8 @@ class AsyncClient(_Facade):
                                                                  **kwargs)))
         return AsyncStream(self, candidates, self._core.policy(retry))
 
-    async def embed(self, model: str, inputs: str | Sequence[str], **kwargs: Any
+    async def embed(self, model: str, inputs: str | Sequence[str], *,
+                    retry: RetryPolicy | int | None = None, **kwargs: Any
                     ) -> EmbeddingResponse:
         """Embed texts; batches beyond the provider's limit go out with bounded concurrency
         and come back in order."""
@@ -838,21 +903,23 @@ class AsyncClient(_Facade):
 
         async def one(batch: EmbedRequest) -> EmbeddingResponse:
             async with limit:
-                return await self._send(provider, batch)  # type: ignore[no-any-return]
+                return await self._send(provider, batch, retry)  # type: ignore[no-any-return]
 
         batches = _batches(request, provider.max_embed_batch)
         return _merge_embeddings(list(await asyncio.gather(*(one(b) for b in batches))))
 
-    async def rerank(self, model: str, query: str, documents: Sequence[Any], **kwargs: Any
+    async def rerank(self, model: str, query: str, documents: Sequence[Any], *,
+                     retry: RetryPolicy | int | None = None, **kwargs: Any
                      ) -> RerankResponse:
         provider, model_id = self._core.route(model)
         request = self._core.rerank_request(model_id, query, documents, **kwargs)
-        return _with_documents(await self._send(provider, request), request)
+        return _with_documents(await self._send(provider, request, retry), request)
 
-    async def transcribe(self, model: str, audio: bytes, **kwargs: Any) -> Transcription:
+    async def transcribe(self, model: str, audio: bytes, *,
+                         retry: RetryPolicy | int | None = None, **kwargs: Any) -> Transcription:
         provider, model_id = self._core.route(model)
         return await self._send(provider, TranscribeRequest(model=model_id, audio=audio,
-                                                            **kwargs))
+                                                            **kwargs), retry)
 
     async def models(self, provider: str | None = None, *, live: bool = True
                      ) -> list[ModelInfo]:
