@@ -21,6 +21,7 @@ _EXPORTS = {
     "Provider": "provider", "Secret": "provider",
     "OpenAICompatible": "wire.openai",
     "hookimpl": "hookspecs", "tool_from_function": "tools", "collect": "events",
+    "RetryPolicy": "retry",
 }
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from .events import collect
     from .hookspecs import hookimpl
     from .provider import Provider, Secret
+    from .retry import RetryPolicy
     from .tools import tool_from_function
     from .types import (
         ChatResponse,
