@@ -1,0 +1,134 @@
+"""Azure OpenAI: deployments (``{endpoint}/openai/deployments/{deployment}/...?api-version=``)
+and the v1 API (``{endpoint}/openai/v1/...``), with an ``api-key`` or Microsoft Entra ID.
+
+``azure/<deployment>`` names the deployment. Entra ID: pass ``credential=`` any object with
+``get_token(scope)`` (an azure-identity TokenCredential), or install the ``entra`` extra and
+set no key to use ``DefaultAzureCredential`` (environment, managed identity, Azure CLI...).
+Tokens are cached and refreshed five minutes before they expire; a request already sent
+keeps the token it was signed with. Content-filter results map to a ``content_filter``
+finish or ContentFilterError (core).
+Docs followed: https://learn.microsoft.com/azure/ai-foundry/openai/reference
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Generator
+from typing import Any
+
+import httpx
+
+from fluentai import OpenAICompatible, Provider, hookimpl
+from fluentai.errors import ConfigurationError
+
+__version__ = "0.1.0"
+
+SCOPE = "https://cognitiveservices.azure.com/.default"
+DEFAULT_API_VERSION = "2024-12-01-preview"
+REFRESH_MARGIN = 300.0  # seconds before expiry
+
+
+class EntraAuth(httpx.Auth):
+    """Bearer tokens from a TokenCredential, cached until near expiry."""
+
+    def __init__(self, credential: Any, scope: str = SCOPE) -> None:
+        self._credential = credential
+        self._scope = scope
+        self._token: str | None = None
+        self._expires_on = 0.0
+        self._lock = threading.Lock()
+
+    def token(self) -> str:
+        if self._token is None or self._expires_on - time.time() < REFRESH_MARGIN:
+            with self._lock:
+                if self._token is None or self._expires_on - time.time() < REFRESH_MARGIN:
+                    access = self._credential.get_token(self._scope)
+                    self._token, self._expires_on = access.token, float(access.expires_on)
+        return self._token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self.token()}"
+        yield request
+
+    def __repr__(self) -> str:
+        return f"EntraAuth(scope={self._scope!r}, token='**********')"
+
+
+class Azure(OpenAICompatible):
+    name = "azure"
+    label = "Azure OpenAI"
+    aliases = ("azure-openai",)
+    docs_url = "https://learn.microsoft.com/azure/ai-foundry/openai/reference"
+    base_url_env = ("AZURE_OPENAI_ENDPOINT",)
+    api_key_env = ("AZURE_OPENAI_API_KEY",)
+    option_env = {"api_version": ("AZURE_OPENAI_API_VERSION", "OPENAI_API_VERSION")}
+    auth_header = "api-key"
+    auth_scheme = None
+    requires_key = False  # Entra ID needs none
+    supports_embeddings = True
+    supports_transcription = True
+    lists_models = False
+
+    def configure(self) -> None:
+        self._entra: EntraAuth | None = None
+        credential = self.options.pop("credential", None)
+        if credential is not None:
+            self._entra = EntraAuth(credential)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url) and (self._api_key is not None or self._entra is not None
+                                        or _azure_identity_available())
+
+    def missing_configuration(self) -> str | None:
+        if not self.base_url:
+            return "set AZURE_OPENAI_ENDPOINT"
+        if not self.configured:
+            return "set AZURE_OPENAI_API_KEY (or install fluentai-azure[entra] for Entra ID)"
+        return None
+
+    def auth(self) -> httpx.Auth:
+        if self._api_key is not None:
+            return super().auth()
+        if self._entra is None:
+            try:
+                from azure.identity import DefaultAzureCredential
+            except ImportError:
+                raise ConfigurationError(
+                    "No Azure OpenAI credentials: set AZURE_OPENAI_API_KEY, pass credential=..., "
+                    "or pip install 'fluentai-azure[entra]' for Microsoft Entra ID.",
+                    provider=self.name, env_var="AZURE_OPENAI_API_KEY") from None
+            self._entra = EntraAuth(DefaultAzureCredential())
+        return self._entra
+
+    def url(self, path: str) -> str:
+        if not self.base_url:
+            raise ConfigurationError("No Azure OpenAI endpoint: set AZURE_OPENAI_ENDPOINT "
+                                     "(https://<resource>.openai.azure.com).",
+                                     provider=self.name, env_var="AZURE_OPENAI_ENDPOINT")
+        return self.base_url + path
+
+    def encode(self, request: Any) -> httpx.Request:
+        http = super().encode(request)
+        version = self.options.get("api_version", DEFAULT_API_VERSION)
+        tail = http.url.path[len(httpx.URL(self.base_url).path.rstrip("/")):]
+        if version == "v1":
+            url = f"{self.base_url}/openai/v1{tail}"
+            params: dict[str, str] = {}
+        else:
+            url = f"{self.base_url}/openai/deployments/{request.model}{tail}"
+            params = {"api-version": version}
+        return httpx.Request(http.method, httpx.URL(url, params=params), headers=http.headers,
+                             content=http.read())
+
+
+def _azure_identity_available() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("azure.identity") is not None
+
+
+@hookimpl
+def fluentai_providers() -> list[type[Provider]]:
+    return [Azure]

@@ -1,0 +1,131 @@
+"""Azure OpenAI against a real local server: the recorded deployments call with an api-key,
+and Microsoft Entra ID tokens refreshed near expiry without disturbing a request in flight."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+import fluentai
+from fluentai.errors import ConfigurationError, ContentFilterError
+from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing.conformance import Case, ProviderSuite
+
+RECORDED = "azure/test_azure_provider_call.yaml"
+STREAM = load_cassette(fixtures_dir() / "openai" / "test_dbos_model_stream_direct.yaml")[0]
+
+
+class TestAzureConformance(ProviderSuite):
+    provider = "azure"
+    capabilities = {"chat", "stream", "tools", "vision", "json", "embeddings"}
+    cases = {
+        "chat": Case(recording=RECORDED, model="gpt-4o",
+                     prompt="What is the capital of France?", call={"provider_options": {"n": 1}},
+                     expect_text="The capital of France is **Paris**.", expect_usage=(14, 9),
+                     expect_finish="stop", expect_request=True),
+    }
+
+
+def test_deployment_url_api_version_and_key_header() -> None:
+    [it] = load_cassette(fixtures_dir() / RECORDED)
+    with ReplayServer.from_cassette([it]) as server:
+        client = fluentai.Client(env={"AZURE_OPENAI_ENDPOINT": server.url,
+                                      "AZURE_OPENAI_API_KEY": "azure-key-123456"})
+        r = client.chat("azure/gpt-4o", "What is the capital of France?")
+        sent = server.requests[0]
+    assert sent.path == "/openai/deployments/gpt-4o/chat/completions"
+    assert sent.query == "api-version=2024-12-01-preview"
+    assert sent.headers["api-key"] == "azure-key-123456" and "authorization" not in sent.headers
+    assert r.text == "The capital of France is **Paris**."
+
+
+def test_v1_api() -> None:
+    [it] = load_cassette(fixtures_dir() / RECORDED)
+    with ReplayServer([Reply.from_interaction(it, path="/openai/v1/chat/completions")]) as srv:
+        fluentai.Client(providers={"azure": {"api_key": "azure-key-123456", "base_url": srv.url,
+                                             "api_version": "v1"}}).chat("azure/gpt-4o", "hi")
+        assert srv.requests[0].query == ""
+
+
+def test_content_filter_rejection_is_typed() -> None:
+    # shape from https://learn.microsoft.com/azure/ai-foundry/openai/concepts/content-filter
+    body = {"error": {"message": "The response was filtered due to the prompt triggering "
+                                 "Azure OpenAI's content management policy.",
+                      "type": None, "param": "prompt", "code": "content_filter", "status": 400}}
+    with ReplayServer([Reply(400, body)]) as server, pytest.raises(ContentFilterError):
+        fluentai.Client(providers={"azure": {"api_key": "azure-key-123456",
+                                             "base_url": server.url}}
+                        ).chat("azure/gpt-4o", "something", retry=0)
+
+
+class _Access:
+    def __init__(self, token: str, expires_on: float) -> None:
+        self.token = token
+        self.expires_on = expires_on
+
+
+class FakeCredential:
+    """A TokenCredential whose tokens live ``lifetime`` seconds."""
+
+    def __init__(self, lifetime: float) -> None:
+        self.lifetime = lifetime
+        self.issued = 0
+
+    def get_token(self, *scopes: str) -> _Access:
+        assert scopes == ("https://cognitiveservices.azure.com/.default",)
+        self.issued += 1
+        return _Access(f"entra-token-{self.issued}", time.time() + self.lifetime)
+
+
+def test_entra_token_is_cached_then_refreshed_near_expiry() -> None:
+    [it] = load_cassette(fixtures_dir() / RECORDED)
+    credential = FakeCredential(lifetime=3600)
+    with ReplayServer([Reply.from_interaction(it, path=None, repeat=True)]) as server:
+        client = fluentai.Client(providers={"azure": {"base_url": server.url,
+                                                      "credential": credential}})
+        client.chat("azure/gpt-4o", "a")
+        client.chat("azure/gpt-4o", "b")
+        credential.lifetime = 200  # the next token expires inside the refresh margin
+        auth = client.provider("azure").auth()
+        auth._expires_on = time.time() + 100  # type: ignore[attr-defined]
+        client.chat("azure/gpt-4o", "c")
+        tokens = [r.headers["authorization"] for r in server.requests]
+    assert tokens == ["Bearer entra-token-1", "Bearer entra-token-1", "Bearer entra-token-2"]
+    assert "entra-token" not in repr(auth)
+
+
+def test_a_refresh_does_not_disturb_a_request_in_flight() -> None:
+    credential = FakeCredential(lifetime=3600)
+    slow = Reply.from_interaction(STREAM, path=None, chunk_delay=0.05)
+    [it] = load_cassette(fixtures_dir() / RECORDED)
+    with ReplayServer([slow, Reply.from_interaction(it, path=None)]) as server:
+        client = fluentai.Client(providers={"azure": {"base_url": server.url,
+                                                      "credential": credential}})
+        started = threading.Event()
+        out: dict[str, Any] = {}
+
+        def consume() -> None:
+            stream = client.stream("azure/gpt-4o", "x")
+            for _ in stream:
+                started.set()
+            out["text"] = stream.response.text if stream.response else None
+
+        worker = threading.Thread(target=consume)
+        worker.start()
+        started.wait(5)
+        client.provider("azure").auth()._expires_on = 0  # type: ignore[attr-defined]
+        client.chat("azure/gpt-4o", "y")
+        worker.join(10)
+        tokens = [r.headers["authorization"] for r in server.requests]
+    assert tokens == ["Bearer entra-token-1", "Bearer entra-token-2"]
+    assert out["text"] == "The capital of Mexico is Mexico City."
+
+
+def test_missing_endpoint_is_named() -> None:
+    client = fluentai.Client(env={"AZURE_OPENAI_API_KEY": "azure-key-123456"})
+    assert client.provider("azure").missing_configuration() == "set AZURE_OPENAI_ENDPOINT"
+    with pytest.raises(ConfigurationError, match="AZURE_OPENAI_ENDPOINT"):
+        client.chat("azure/gpt-4o", "hi")
