@@ -99,7 +99,7 @@ class Provider:
     label: ClassVar[str] = ""
     aliases: ClassVar[tuple[str, ...]] = ()
     docs_url: ClassVar[str] = ""
-    base_url: ClassVar[str] = ""
+    base_url: str = ""  # the default; each instance resolves its own
     base_url_env: ClassVar[tuple[str, ...]] = ()
     api_key_env: ClassVar[tuple[str, ...]] = ()
     requires_key: ClassVar[bool] = True
@@ -109,6 +109,8 @@ class Provider:
     # Providers with several endpoints (international / China ...): region -> base URL. The
     # first is the default; users pick one with region=... or FLUENTAI_<NAME>_REGION.
     regions: ClassVar[Mapping[str, str]] = {}
+    _api_key: Secret | None
+    _auth: httpx.Auth | None
     lists_models: ClassVar[bool] = False  # can list its models live
     connection_hint: ClassVar[str] = ""  # added to "could not reach" errors
     max_embed_batch: ClassVar[int] = 2048  # inputs per embeddings request (client batches)
@@ -123,7 +125,7 @@ class Provider:
             (env[v] for v in cls.base_url_env if env.get(v)), None) or self._regional_url(
             options.get("region") or env.get(self.base_url_variable.replace("_BASE_URL",
                                                                             "_REGION")))
-        self.base_url = base.rstrip("/")  # type: ignore[misc]
+        self.base_url = base.rstrip("/")
         found = {k: next((env[v] for v in vs if env.get(v)), None)
                  for k, vs in cls.option_env.items()}
         self.options: dict[str, Any] = {k: v for k, v in found.items() if v is not None}

@@ -9,7 +9,7 @@ import base64
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -23,7 +23,7 @@ class Interaction:
         self.method = method.upper()
         self.url = url
         parts = urlsplit(url)
-        self.path = parts.path
+        self.path = unquote(parts.path)  # as an ASGI server presents it
         self.query = parts.query
         self.request_headers = request_headers
         self.request_body = request_body

@@ -57,6 +57,13 @@ def split_frames(body: bytes, headers: dict[str, str]) -> list[bytes]:
         frames = [m.group(0) for m in _SSE_EVENT.finditer(body)]
         rest = body[sum(map(len, frames)):]
         return [*frames, rest] if rest else frames
+    if "amazon.eventstream" in ctype:  # each message starts with its total length
+        frames, pos = [], 0
+        while pos + 4 <= len(body):
+            size = int.from_bytes(body[pos:pos + 4], "big")
+            frames.append(body[pos:pos + size])
+            pos += size
+        return frames
     if "ndjson" in ctype:
         return [line for line in body.splitlines(keepends=True)]
     return [body] if body else []
@@ -66,9 +73,10 @@ class Received:
     """A request as the server saw it."""
 
     def __init__(self, method: str, path: str, query: str, headers: dict[str, str],
-                 body: bytes) -> None:
+                 body: bytes, raw_path: str = "") -> None:
         self.method = method
         self.path = path
+        self.raw_path = raw_path or path  # percent-encoded, exactly as sent
         self.query = query
         self.headers = headers
         self.body = body
@@ -117,8 +125,9 @@ class ReplayServer:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode()
         self.requests.append(Received(scope["method"], scope["path"],
-                                      scope["query_string"].decode(), headers, body))
+                                      scope["query_string"].decode(), headers, body, raw_path))
         reply = self._next(scope["path"])
         if reply.delay:
             await asyncio.sleep(reply.delay)
