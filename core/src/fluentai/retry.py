@@ -81,19 +81,59 @@ def _tenacity_args(policy: RetryPolicy, on_retry: Callable[[int, BaseException, 
     }
 
 
+def _first_failure(policy: RetryPolicy, error: BaseException, started: float,
+                   on_retry: Callable[[int, BaseException, float], None]) -> float | None:
+    """The wait before the second attempt, or None when the error is final."""
+    if policy.max_attempts <= 1 or not _retryable(error):
+        return None
+    wait = policy.wait(1, error, time.monotonic() - started)
+    on_retry(1, error, wait)
+    return wait
+
+
 def call(policy: RetryPolicy, fn: Callable[[], T],
          on_retry: Callable[[int, BaseException, float], None]) -> T:
-    if policy.max_attempts <= 1:
+    started = time.monotonic()
+    try:  # the common case costs one try/except, not a tenacity controller
         return fn()
-    return tenacity.Retrying(**_tenacity_args(policy, on_retry))(fn)
+    except FluentAIError as exc:
+        wait = _first_failure(policy, exc, started, on_retry)
+        if wait is None:
+            raise
+    time.sleep(wait)
+    rest = msgspec.structs.replace(policy, max_attempts=policy.max_attempts - 1,
+                                   max_time=max(policy.max_time - (time.monotonic() - started),
+                                                0.0))
+    if rest.max_attempts <= 1:
+        return fn()
+    return tenacity.Retrying(**_tenacity_args(rest, _shifted(on_retry)))(fn)
 
 
 async def acall(policy: RetryPolicy, fn: Callable[[], Awaitable[T]],
                 on_retry: Callable[[int, BaseException, float], None]) -> T:
-    if policy.max_attempts <= 1:
+    import asyncio
+
+    started = time.monotonic()
+    try:
+        return await fn()
+    except FluentAIError as exc:
+        wait = _first_failure(policy, exc, started, on_retry)
+        if wait is None:
+            raise
+    await asyncio.sleep(wait)
+    rest = msgspec.structs.replace(policy, max_attempts=policy.max_attempts - 1,
+                                   max_time=max(policy.max_time - (time.monotonic() - started),
+                                                0.0))
+    if rest.max_attempts <= 1:
         return await fn()
 
     async def attempt() -> T:  # tenacity awaits only coroutine functions
         return await fn()
 
-    return await tenacity.AsyncRetrying(**_tenacity_args(policy, on_retry))(attempt)
+    return await tenacity.AsyncRetrying(**_tenacity_args(rest, _shifted(on_retry)))(attempt)
+
+
+def _shifted(on_retry: Callable[[int, BaseException, float], None]
+             ) -> Callable[[int, BaseException, float], None]:
+    """Attempt numbers as the caller counts them (the first try ran before tenacity)."""
+    return lambda attempt, error, wait: on_retry(attempt + 1, error, wait)

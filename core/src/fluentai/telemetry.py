@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -147,15 +148,15 @@ def _content(result: ChatResponse) -> str:
 def start(provider: Provider, request: AnyRequest) -> Operation:
     operation = OPERATIONS.get(type(request).__name__, "chat")
     model = getattr(request, "model", "")
-    url = urlsplit(provider.base_url)
+    host, port = _server(provider.base_url)
     metric_attrs: dict[str, Any] = {"gen_ai.operation.name": operation,
                                     "gen_ai.provider.name": provider.name,
                                     "gen_ai.request.model": model,
-                                    "server.address": url.hostname or ""}
+                                    "server.address": host}
     span = _tracer.start_span(f"{operation} {model}".strip(), kind=SpanKind.CLIENT)
     if span.is_recording():
         attrs = dict(metric_attrs)
-        attrs["server.port"] = url.port or (443 if url.scheme == "https" else 80)
+        attrs["server.port"] = port
         for key, name in (("gen_ai.request.temperature", "temperature"),
                           ("gen_ai.request.max_tokens", "max_tokens"),
                           ("gen_ai.request.top_p", "top_p"), ("gen_ai.request.seed", "seed")):
@@ -170,6 +171,12 @@ def start(provider: Provider, request: AnyRequest) -> Operation:
             attrs["gen_ai.input.messages"] = msgspec.json.encode(request.messages).decode()
         span.set_attributes(attrs)
     return Operation(span, metric_attrs, provider.secrets())
+
+
+@lru_cache(maxsize=256)
+def _server(base_url: str) -> tuple[str, int]:
+    url = urlsplit(base_url)
+    return url.hostname or "", url.port or (443 if url.scheme == "https" else 80)
 
 
 def setup_tracing(endpoint: str | None = None, service_name: str = "fluentai",
