@@ -269,7 +269,10 @@ class ProviderSuite:
 
     def test_connection_drop_mid_stream_is_typed(self) -> None:
         case = self.case("stream")
-        with ReplayServer([case.reply(drop_after=2)]) as server, \
+        frames = len(case.reply().chunks)
+        if frames < 2:
+            pytest.skip("the stream recording has too few frames to cut")
+        with ReplayServer([case.reply(drop_after=frames // 2)]) as server, \
                 pytest.raises(e.StreamInterruptedError) as info:
             list(self.client(server).stream(f"{self.provider}/{case.model}", case.prompt,
                                             **case.call))

@@ -29,7 +29,7 @@ from ..events import (
     UsageEvent,
 )
 from ..framing.sse import SSEParser
-from ..provider import Provider
+from ..provider import Provider, StreamDecoder
 from ..request import ChatRequest, EmbedRequest
 from ..toolcalls import ToolCallAssembler
 from ..types import (
@@ -365,7 +365,7 @@ class GeminiContent(Provider):
                                        provider=self.name, raw=response.content) from None
         return collect([*events, *decoder.finish()], self.name, request.model)
 
-    def stream_decoder(self, request: ChatRequest) -> GeminiStream:
+    def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
         return GeminiStream(self.name, request)
 
     def map_error(self, response: httpx.Response) -> APIStatusError:

@@ -1,0 +1,216 @@
+"""Google Vertex AI: Gemini models (generateContent / streamGenerateContent) and Claude
+(rawPredict / streamRawPredict), reusing core's Gemini and Anthropic wire formats, plus
+text embeddings (``:predict``).
+
+Auth is google-auth: Application Default Credentials, or a service-account JSON
+(GOOGLE_APPLICATION_CREDENTIALS, or ``credentials_file=``); the access token is cached and
+refreshed only when google-auth says it is near expiry, never fetched per request. Project
+and location come from arguments or GOOGLE_CLOUD_PROJECT / GOOGLE_CLOUD_LOCATION; the
+``global`` location uses the global endpoint.
+Docs followed: https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Generator
+from typing import Any
+
+import httpx
+import msgspec
+
+from fluentai import ChatResponse, Embedding, EmbeddingResponse, Provider, hookimpl
+from fluentai.errors import APIStatusError, ConfigurationError
+from fluentai.provider import StreamDecoder
+from fluentai.request import ChatRequest, EmbedRequest
+from fluentai.types import Usage
+from fluentai.wire import anthropic, gemini
+
+__version__ = "0.1.0"
+
+SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+ANTHROPIC_VERSION = "vertex-2023-10-16"
+TASK_TYPES = {"query": "RETRIEVAL_QUERY", "document": "RETRIEVAL_DOCUMENT"}
+
+
+class _Response:
+    """google-auth's transport response interface over an httpx response."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.status = response.status_code
+        self.headers = response.headers
+        self.data = response.content
+
+
+class _Transport:
+    """google-auth's transport request interface over httpx (no ``requests`` needed)."""
+
+    def __init__(self) -> None:
+        self._http = httpx.Client(timeout=30)
+
+    def __call__(self, url: str, method: str = "GET", body: Any = None,
+                 headers: Any = None, timeout: Any = None, **_: Any) -> _Response:
+        return _Response(self._http.request(method, url, content=body, headers=headers))
+
+
+class GoogleAuth(httpx.Auth):
+    """Bearer tokens from google-auth credentials, refreshed only when they near expiry."""
+
+    def __init__(self, credentials: Any) -> None:
+        self._credentials = credentials
+        self._transport = _Transport()
+        self._lock = threading.Lock()
+
+    def token(self) -> str:
+        creds = self._credentials
+        if not creds.valid:  # missing, or expired / inside google-auth's refresh margin
+            with self._lock:
+                if not creds.valid:
+                    creds.refresh(self._transport)
+        return str(creds.token)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self.token()}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "GoogleAuth(token='**********')"
+
+
+class _Prediction(msgspec.Struct):
+    embeddings: dict[str, Any]
+
+
+class _Predictions(msgspec.Struct):
+    predictions: list[_Prediction]
+
+
+class VertexAI(gemini.GeminiContent):
+    name = "vertexai"
+    label = "Google Vertex AI"
+    aliases = ("vertex",)
+    docs_url = "https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest"
+    requires_key = False
+    api_key_env = ("VERTEX_API_KEY",)  # express mode keys; usually ADC instead
+    option_env = {"project": ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT"),
+                  "location": ("GOOGLE_CLOUD_LOCATION", "GOOGLE_CLOUD_REGION"),
+                  "credentials_file": ("GOOGLE_APPLICATION_CREDENTIALS",)}
+    max_embed_batch = 250
+
+    def configure(self) -> None:
+        self._credentials = self.options.pop("credentials", None)
+        location = self.options.setdefault("location", "us-central1")
+        if not self.base_url:
+            host = "aiplatform.googleapis.com" if location == "global" \
+                else f"{location}-aiplatform.googleapis.com"
+            self.base_url = f"https://{host}"
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.options.get("project"))
+
+    def missing_configuration(self) -> str | None:
+        return None if self.configured else "set GOOGLE_CLOUD_PROJECT"
+
+    def auth(self) -> httpx.Auth:
+        if self._auth is not None:
+            return self._auth
+        if self._api_key is not None:
+            return super().auth()
+        credentials = self._credentials
+        if credentials is None:
+            credentials = self._load_credentials()
+        signer = GoogleAuth(credentials)
+        self._auth = signer
+        return signer
+
+    def _load_credentials(self) -> Any:
+        path = self.options.get("credentials_file")
+        if path:
+            from google.oauth2 import service_account
+
+            return service_account.Credentials.from_service_account_file(path, scopes=[SCOPE])
+        import google.auth
+        from google.auth.exceptions import DefaultCredentialsError
+
+        try:
+            credentials, _project = google.auth.default(scopes=[SCOPE])
+        except DefaultCredentialsError:
+            raise ConfigurationError(
+                "No Google Cloud credentials: run `gcloud auth application-default login`, or "
+                "set GOOGLE_APPLICATION_CREDENTIALS to a service-account JSON file.",
+                provider=self.name, env_var="GOOGLE_APPLICATION_CREDENTIALS") from None
+        return credentials
+
+    def model_path(self, model: str, publisher: str | None = None) -> str:
+        project = self.options.get("project")
+        if not project:
+            raise ConfigurationError("No Google Cloud project for Vertex AI: set "
+                                     "GOOGLE_CLOUD_PROJECT (or pass project=...).",
+                                     provider=self.name, env_var="GOOGLE_CLOUD_PROJECT")
+        version = self.options.get("api_version", "v1")
+        publisher = publisher or publisher_of(model)
+        return (f"/{version}/projects/{project}/locations/{self.options['location']}"
+                f"/publishers/{publisher}/models/{model}")
+
+    def encode_chat(self, request: ChatRequest) -> httpx.Request:
+        if publisher_of(request.model) != "anthropic":
+            return super().encode_chat(request)
+        body = anthropic.messages_body(request)
+        del body["model"]
+        body["anthropic_version"] = ANTHROPIC_VERSION
+        method = "streamRawPredict" if request.stream else "rawPredict"
+        return self.json_request("POST", f"{self.model_path(request.model)}:{method}", body,
+                                 request.headers)
+
+    def decode_chat(self, request: ChatRequest, response: httpx.Response) -> ChatResponse:
+        if publisher_of(request.model) == "anthropic":
+            return anthropic.decode_message(self.name, request, response.content)
+        return super().decode_chat(request, response)
+
+    def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
+        if publisher_of(request.model) == "anthropic":
+            return anthropic.AnthropicStream(self.name, request)
+        return super().stream_decoder(request)
+
+    def map_error(self, response: httpx.Response) -> APIStatusError:
+        return gemini.map_error(self.name, response.status_code, response.headers,
+                                response.content)
+
+    def encode_embed(self, request: EmbedRequest) -> httpx.Request:
+        instances: list[dict[str, Any]] = []
+        for text in request.inputs:
+            item: dict[str, Any] = {"content": text}
+            if request.input_type:
+                item["task_type"] = TASK_TYPES[request.input_type]
+            instances.append(item)
+        body: dict[str, Any] = {"instances": instances}
+        if request.dimensions is not None:
+            body["parameters"] = {"outputDimensionality": request.dimensions}
+        body.update(request.provider_options)
+        return self.json_request("POST", f"{self.model_path(request.model)}:predict", body,
+                                 request.headers)
+
+    def decode_embed(self, request: EmbedRequest, response: httpx.Response) -> EmbeddingResponse:
+        wire = msgspec.json.decode(response.content, type=_Predictions)
+        tokens = sum(int(p.embeddings.get("statistics", {}).get("token_count", 0))
+                     for p in wire.predictions)
+        return EmbeddingResponse(provider=self.name, model=request.model, usage=Usage(tokens),
+                                 embeddings=[Embedding(i, p.embeddings["values"])
+                                             for i, p in enumerate(wire.predictions)])
+
+
+def publisher_of(model: str) -> str:
+    """Vertex publishes partner models under their maker's name."""
+    if model.startswith("claude"):
+        return "anthropic"
+    if model.startswith(("mistral", "codestral", "ministral")):
+        return "mistralai"
+    if model.startswith(("llama", "meta")):
+        return "meta"
+    return "google"
+
+
+@hookimpl
+def fluentai_providers() -> list[type[Provider]]:
+    return [VertexAI]
