@@ -131,6 +131,10 @@ def _maxrss_mb() -> float:
 
 
 def worker(client: str, scenario: str, url: str, tracing: str) -> dict[str, Any]:
+    if tracing == "off":
+        import os
+
+        os.environ["FLUENTAI_TELEMETRY"] = "off"
     if tracing == "sdk":
         from opentelemetry import trace
         from opentelemetry.sdk.trace import TracerProvider
@@ -251,7 +255,7 @@ def main(quick: bool) -> None:
                 print(f"{label:15} {client}", file=sys.stderr, flush=True)
                 results.setdefault(label, {})[client] = run_worker(client, scenario, url)
         tracing = {}
-        for mode in ("none", "sdk"):
+        for mode in ("off", "none", "sdk"):
             tracing[mode] = {
                 "stream": run_worker("fluentai", scenarios["stream_text"], url, mode),
                 "request": run_worker("fluentai", "request", url, mode)}
@@ -310,15 +314,16 @@ def write_results(results: dict[str, dict[str, Any]], tracing: dict[str, Any],
         note = " (+ one plugin resolved)" if module == "fluentai" else ""
         lines.append(f"| {module}{note} | {r['ms']:.0f} | {r['modules']} | "
                      f"{r['rss_mb']:.0f} | {r['ms'] / ours_ms:.1f}× |")
-    off, on = tracing["none"], tracing["sdk"]
+    absent, none, sdk = tracing["off"], tracing["none"], tracing["sdk"]
     lines += ["", "## Tracing overhead (fluentai, µs)", "",
-              "| | no tracer provider | SDK provider, no-op exporter | ratio |",
-              "|---|---|---|---|"]
+              "| | telemetry absent (`FLUENTAI_TELEMETRY=off`) | no tracer provider | "
+              "SDK provider, no-op exporter | no provider ÷ absent | SDK ÷ absent |",
+              "|---|---|---|---|---|---|"]
     for key in ("stream", "request"):
-        a, b = (off[key] or {}).get("us"), (on[key] or {}).get("us")
-        ratio = f"{b / a:.3f}×" if a and b else "-"
+        a, b, c = ((x[key] or {}).get("us") for x in (absent, none, sdk))
+        ratios = [f"{y / a:.3f}×" if a and y else "-" for y in (b, c)]
         lines.append(f"| per {'chunk' if key == 'stream' else 'request'} | {_fmt(a)} | "
-                     f"{_fmt(b)} | {ratio} |")
+                     f"{_fmt(b)} | {_fmt(c)} | " + " | ".join(ratios) + " |")
     notes = HERE / "NOTES.md"
     if notes.exists():
         lines += ["", notes.read_text().strip()]

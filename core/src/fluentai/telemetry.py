@@ -145,7 +145,35 @@ def _content(result: ChatResponse) -> str:
     return msgspec.json.encode(result.content).decode()
 
 
+class _Off(Operation):
+    """Telemetry switched off (FLUENTAI_TELEMETRY=off): no spans, metrics or logs at all."""
+
+    def __init__(self) -> None:
+        self.span = trace.INVALID_SPAN
+        self.attributes = {}
+        self.secrets = []
+        self.started = 0.0
+
+    def retry(self, attempt: int, error: BaseException, wait: float) -> None:
+        pass
+
+    def first_chunk(self) -> None:
+        pass
+
+    def end(self, result: Any) -> None:
+        pass
+
+    def fail(self, error: BaseException) -> None:
+        pass
+
+
+OFF = _Off()
+ENABLED = os.environ.get("FLUENTAI_TELEMETRY", "on").lower() not in ("off", "0", "false")
+
+
 def start(provider: Provider, request: AnyRequest) -> Operation:
+    if not ENABLED:
+        return OFF
     operation = OPERATIONS.get(type(request).__name__, "chat")
     model = getattr(request, "model", "")
     host, port = _server(provider.base_url)
