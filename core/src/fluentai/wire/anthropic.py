@@ -16,23 +16,21 @@ from typing import Any, ClassVar
 import httpx
 import msgspec
 
+from ..decoding import JSONStream
 from ..errormap import error_from_response
-from ..errors import MalformedStreamError, StreamInterruptedError
+from ..errors import MalformedStreamError
 from ..events import (
     CitationEvent,
     ErrorEvent,
     Finish,
-    RawEvent,
     ReasoningDelta,
     ResponseStart,
     StreamEvent,
     TextDelta,
     UsageEvent,
 )
-from ..framing.sse import SSEParser
 from ..provider import Provider
 from ..request import ChatRequest, ListModelsRequest
-from ..toolcalls import ToolCallAssembler
 from ..types import (
     ChatResponse,
     Citation,
@@ -258,59 +256,45 @@ def decode_message(provider: str, request: ChatRequest, content: bytes) -> ChatR
                         raw_finish_reason=raw, citations=citations)
 
 
-class AnthropicStream:
+class AnthropicStream(JSONStream):
     """Decoder for a streamed Messages response."""
 
-    _decode = msgspec.json.Decoder(_Event).decode
+    payload_type = _Event
 
     def __init__(self, provider: str, request: ChatRequest) -> None:
-        self._provider = provider
-        self._sse = SSEParser()
-        self._tools = ToolCallAssembler(provider, request.partial_tool_arguments)
-        self._raw = request.raw_events
+        super().__init__(provider, request)
         self._usage = WireUsage()
         self._stop: str | None = None
         self._done = False
 
-    def feed(self, data: bytes) -> list[StreamEvent]:
-        out: list[StreamEvent] = []
-        for _name, payload in self._sse.feed(data):
-            try:
-                ev = self._decode(payload)
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                out.append(ErrorEvent(MalformedStreamError(
-                    f"could not decode a stream event: {exc}", provider=self._provider,
-                    raw=payload)))
-                return out
-            if self._raw:
-                out.append(RawEvent(payload))
-            kind = ev.type
-            if kind == "content_block_delta":
-                self._delta(ev.index, ev.delta, out)
-            elif kind == "content_block_start":
-                block = ev.content_block
-                if block is not None and block.type == "tool_use":
-                    out.append(self._tools.start(ev.index, block.id or "", block.name or ""))
-                elif block is not None and block.type == "redacted_thinking":
-                    out.append(ReasoningDelta("", block.data, redacted=True))
-                elif block is not None and block.text:
-                    out.append(TextDelta(block.text))
-            elif kind == "content_block_stop":
-                if ev.index in self._tools:
-                    out.append(self._tools.end(ev.index))
-            elif kind == "message_start" and ev.message is not None:
-                self._usage = self._usage.merged(ev.message.usage)
-                out.append(ResponseStart(ev.message.id, ev.message.model))
-            elif kind == "message_delta":
-                self._usage = self._usage.merged(ev.usage)
-                if ev.delta is not None and ev.delta.stop_reason:
-                    self._stop = ev.delta.stop_reason
-            elif kind == "message_stop":
-                out.extend(self._finish())
-            elif kind == "error":
-                out.append(ErrorEvent(stream_error(self._provider, ev.error or {})))
-                return out
-        return out
+    def handle(self, ev: _Event, out: list[StreamEvent]) -> bool:
+        kind = ev.type
+        if kind == "content_block_delta":
+            self._delta(ev.index, ev.delta, out)
+        elif kind == "content_block_start":
+            block = ev.content_block
+            if block is not None and block.type == "tool_use":
+                out.append(self._tools.start(ev.index, block.id or "", block.name or ""))
+            elif block is not None and block.type == "redacted_thinking":
+                out.append(ReasoningDelta("", block.data, redacted=True))
+            elif block is not None and block.text:
+                out.append(TextDelta(block.text))
+        elif kind == "content_block_stop":
+            if ev.index in self._tools:
+                out.append(self._tools.end(ev.index))
+        elif kind == "message_start" and ev.message is not None:
+            self._usage = self._usage.merged(ev.message.usage)
+            out.append(ResponseStart(ev.message.id, ev.message.model))
+        elif kind == "message_delta":
+            self._usage = self._usage.merged(ev.usage)
+            if ev.delta is not None and ev.delta.stop_reason:
+                self._stop = ev.delta.stop_reason
+        elif kind == "message_stop":
+            out.extend(self._message_stop())
+        elif kind == "error":
+            out.append(ErrorEvent(stream_error(self._provider, ev.error or {})))
+            return False
+        return True
 
     def _delta(self, index: int, delta: _Delta | None, out: list[StreamEvent]) -> None:
         if delta is None:
@@ -328,7 +312,7 @@ class AnthropicStream:
         elif kind == "citations_delta" and delta.citation:
             out.append(CitationEvent(_citation(delta.citation)))
 
-    def _finish(self) -> list[StreamEvent]:
+    def _message_stop(self) -> list[StreamEvent]:
         self._done = True
         out: list[StreamEvent] = list(self._tools.end_all())
         out.append(UsageEvent(self._usage.to_usage()))
@@ -336,13 +320,8 @@ class AnthropicStream:
         out.append(Finish(STOP_REASONS.get(raw or "", "other") if raw else "stop", raw))
         return out
 
-    def close(self) -> list[StreamEvent]:
-        self._sse.close()
-        if self._done:
-            return []
-        return [ErrorEvent(StreamInterruptedError(
-            "the stream ended before message_stop (connection closed early?)",
-            provider=self._provider))]
+    def finish(self) -> list[StreamEvent]:
+        return [] if self._done else self.interrupted("message_stop")
 
 
 class _ModelItem(msgspec.Struct):

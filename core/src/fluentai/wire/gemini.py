@@ -16,22 +16,20 @@ from typing import Any, ClassVar
 import httpx
 import msgspec
 
+from ..decoding import JSONStream
 from ..errormap import error_from_response
-from ..errors import APIStatusError, MalformedStreamError, StreamInterruptedError
+from ..errors import APIStatusError, MalformedStreamError
 from ..events import (
     ErrorEvent,
     Finish,
-    RawEvent,
     ReasoningDelta,
     ResponseStart,
     StreamEvent,
     TextDelta,
     UsageEvent,
 )
-from ..framing.sse import SSEParser
 from ..provider import Provider, StreamDecoder
 from ..request import ChatRequest, EmbedRequest
-from ..toolcalls import ToolCallAssembler
 from ..types import (
     ChatResponse,
     Embedding,
@@ -209,16 +207,13 @@ def generate_body(request: ChatRequest) -> dict[str, Any]:
 
 # --- decoding -------------------------------------------------------------------------------
 
-class GeminiStream:
+class GeminiStream(JSONStream):
     """Decoder for ``streamGenerateContent?alt=sse`` (also used for whole responses)."""
 
-    _decode = msgspec.json.Decoder(_Response).decode
+    payload_type = _Response
 
     def __init__(self, provider: str, request: ChatRequest) -> None:
-        self._provider = provider
-        self._sse = SSEParser()
-        self._tools = ToolCallAssembler(provider, request.partial_tool_arguments)
-        self._raw = request.raw_events
+        super().__init__(provider, request)
         self._started = False
         self._calls = 0
         self._open: int | None = None  # a call whose arguments are still streaming
@@ -227,25 +222,14 @@ class GeminiStream:
         self._finish: str | None = None
         self._blocked: str | None = None
 
-    def feed(self, data: bytes) -> list[StreamEvent]:
-        out: list[StreamEvent] = []
-        for _name, payload in self._sse.feed(data):
-            try:
-                chunk = self._decode(payload)
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                out.append(ErrorEvent(MalformedStreamError(
-                    f"could not decode a stream chunk: {exc}", provider=self._provider,
-                    raw=payload)))
-                return out
-            if self._raw:
-                out.append(RawEvent(payload))
-            if chunk.error is not None:
-                status = int(chunk.error.get("code", 500))
-                out.append(ErrorEvent(map_error(self._provider, status, {},
-                                                msgspec.json.encode({"error": chunk.error}))))
-                return out
-            self.chunk(chunk, out)
-        return out
+    def handle(self, chunk: _Response, out: list[StreamEvent]) -> bool:
+        if chunk.error is not None:
+            status = int(chunk.error.get("code", 500))
+            out.append(ErrorEvent(map_error(self._provider, status, {},
+                                            msgspec.json.encode({"error": chunk.error}))))
+            return False
+        self.chunk(chunk, out)
+        return True
 
     def chunk(self, chunk: _Response, out: list[StreamEvent]) -> None:
         if not self._started:
@@ -286,15 +270,9 @@ class GeminiStream:
             out.append(self._tools.end(self._open, self._args))
             self._open = None
 
-    def close(self) -> list[StreamEvent]:
-        self._sse.close()
-        return self.finish()
-
     def finish(self) -> list[StreamEvent]:
         if self._finish is None and self._blocked is None:
-            return [ErrorEvent(StreamInterruptedError(
-                "the stream ended without a finish reason (connection closed early?)",
-                provider=self._provider))]
+            return self.interrupted("a finish reason")
         out: list[StreamEvent] = list(self._tools.end_all())
         if self._usage is not None:
             out.append(UsageEvent(self._usage))

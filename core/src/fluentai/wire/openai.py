@@ -18,19 +18,18 @@ from typing import Any, ClassVar
 import httpx
 import msgspec
 
+from ..decoding import JSONStream
 from ..errormap import error_from_response
-from ..errors import MalformedStreamError, StreamInterruptedError
+from ..errors import MalformedStreamError
 from ..events import (
     ErrorEvent,
     Finish,
-    RawEvent,
     ReasoningDelta,
     ResponseStart,
     StreamEvent,
     TextDelta,
     UsageEvent,
 )
-from ..framing.sse import SSEParser
 from ..provider import Provider
 from ..request import (
     ChatRequest,
@@ -39,7 +38,7 @@ from ..request import (
     Reasoning,
     TranscribeRequest,
 )
-from ..toolcalls import ToolCallAssembler, parse_arguments
+from ..toolcalls import parse_arguments
 from ..types import (
     ChatResponse,
     Embedding,
@@ -265,17 +264,14 @@ def encode_messages(messages: list[Message], system_role: str = "system"
     return out
 
 
-class OpenAIChatStream:
+class OpenAIChatStream(JSONStream):
     """Decoder for a streamed Chat Completions response."""
 
-    chunk_type: ClassVar[type[Chunk]] = Chunk
+    payload_type: ClassVar[type[Chunk]] = Chunk
+    done_marker = b"[DONE]"
 
     def __init__(self, provider: str, request: ChatRequest) -> None:
-        self._provider = provider
-        self._sse = SSEParser()
-        self._decode = msgspec.json.Decoder(self.chunk_type).decode
-        self._tools = ToolCallAssembler(provider, request.partial_tool_arguments)
-        self._raw = request.raw_events
+        super().__init__(provider, request)
         self._started = False
         self._finish: str | None = None
         self._ended = False
@@ -285,50 +281,39 @@ class OpenAIChatStream:
     def chunk_events(self, chunk: Any, out: list[StreamEvent]) -> None:
         """Provider-specific events from a chunk (override in a subclass)."""
 
-    def feed(self, data: bytes) -> list[StreamEvent]:
-        out: list[StreamEvent] = []
-        for _event, payload in self._sse.feed(data):
-            if payload == b"[DONE]":
-                out.extend(self._end())
-                continue
-            try:
-                chunk = self._decode(payload)
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                out.append(ErrorEvent(MalformedStreamError(
-                    f"could not decode a stream chunk: {exc}", provider=self._provider,
-                    raw=payload)))
-                return out
-            if self._raw:
-                out.append(RawEvent(payload))
-            if not self._started:
-                self._started = True
-                out.append(ResponseStart(chunk.id, chunk.model))
-            if chunk.error is not None:
-                out.append(ErrorEvent(self._error(chunk.error)))
-                return out
-            for choice in chunk.choices:
-                delta = choice.delta
-                if delta is not None:
-                    content = delta.content
-                    if content:
-                        if type(content) is str:
-                            out.append(TextDelta(content))
-                        else:
-                            out.extend(_as_delta(p) for p in content_pieces(content))
-                    reasoning = delta.reasoning_content or delta.reasoning
-                    if reasoning:
-                        out.append(ReasoningDelta(reasoning))
-                    if delta.tool_calls:
-                        self._tool_deltas(delta.tool_calls, out)
-                    if delta.refusal:
-                        out.append(TextDelta(delta.refusal))
-                if choice.finish_reason:
-                    self._finish = choice.finish_reason
-            if chunk.usage is not None:
-                out.append(UsageEvent(chunk.usage.to_usage()))
-            if self._extras:
-                self.chunk_events(chunk, out)
-        return out
+    def handle(self, chunk: Chunk, out: list[StreamEvent]) -> bool:
+        if not self._started:
+            self._started = True
+            out.append(ResponseStart(chunk.id, chunk.model))
+        if chunk.error is not None:
+            out.append(ErrorEvent(self._error(chunk.error)))
+            return False
+        for choice in chunk.choices:
+            delta = choice.delta
+            if delta is not None:
+                content = delta.content
+                if content:
+                    if type(content) is str:
+                        out.append(TextDelta(content))
+                    else:
+                        out.extend(_as_delta(p) for p in content_pieces(content))
+                reasoning = delta.reasoning_content or delta.reasoning
+                if reasoning:
+                    out.append(ReasoningDelta(reasoning))
+                if delta.tool_calls:
+                    self._tool_deltas(delta.tool_calls, out)
+                if delta.refusal:
+                    out.append(TextDelta(delta.refusal))
+            if choice.finish_reason:
+                self._finish = choice.finish_reason
+        if chunk.usage is not None:
+            out.append(UsageEvent(chunk.usage.to_usage()))
+        if self._extras:
+            self.chunk_events(chunk, out)
+        return True
+
+    def done(self, out: list[StreamEvent]) -> None:
+        out.extend(self._end())
 
     def _tool_deltas(self, calls: list[_ToolCallDelta], out: list[StreamEvent]) -> None:
         tools = self._tools
@@ -363,13 +348,10 @@ class OpenAIChatStream:
         out.append(Finish(finish_reason(self._finish), self._finish))
         return out
 
-    def close(self) -> list[StreamEvent]:
-        self._sse.close()
+    def finish(self) -> list[StreamEvent]:
         if self._ended or self._finish is not None:  # some servers send no [DONE]
             return self._end()
-        return [ErrorEvent(StreamInterruptedError(
-            "the stream ended before the model finished (connection closed early?)",
-            provider=self._provider))]
+        return self.interrupted("the model finished")
 
 
 def _as_delta(part: Part) -> StreamEvent:

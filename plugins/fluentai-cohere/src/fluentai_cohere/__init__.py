@@ -25,21 +25,18 @@ from fluentai import (
     RerankResult,
     hookimpl,
 )
-from fluentai.errors import MalformedStreamError, StreamInterruptedError
+from fluentai.decoding import JSONStream
 from fluentai.events import (
     CitationEvent,
-    ErrorEvent,
     Finish,
-    RawEvent,
     ReasoningDelta,
     ResponseStart,
     StreamEvent,
     TextDelta,
     UsageEvent,
 )
-from fluentai.framing import SSEParser
 from fluentai.request import ChatRequest, EmbedRequest, ListModelsRequest, RerankRequest
-from fluentai.toolcalls import ToolCallAssembler, parse_arguments
+from fluentai.toolcalls import parse_arguments
 from fluentai.types import (
     FinishReason,
     ImagePart,
@@ -158,32 +155,18 @@ def _message(m: Message) -> list[dict[str, Any]]:
     return [out]
 
 
-class CohereStream:
+class CohereStream(JSONStream):
     """Decoder for a streamed v2 chat response."""
 
-    _decode = msgspec.json.Decoder(_Event).decode
+    payload_type = _Event
 
     def __init__(self, provider: str, request: ChatRequest) -> None:
-        self._provider = provider
-        self._sse = SSEParser()
-        self._tools = ToolCallAssembler(provider, request.partial_tool_arguments)
-        self._raw = request.raw_events
+        super().__init__(provider, request)
         self._done = False
 
-    def feed(self, data: bytes) -> list[StreamEvent]:
-        out: list[StreamEvent] = []
-        for _name, payload in self._sse.feed(data):
-            try:
-                ev = self._decode(payload)
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                out.append(ErrorEvent(MalformedStreamError(
-                    f"could not decode a stream event: {exc}", provider=self._provider,
-                    raw=payload)))
-                return out
-            if self._raw:
-                out.append(RawEvent(payload))
-            self._event(ev, out)
-        return out
+    def handle(self, ev: _Event, out: list[StreamEvent]) -> bool:
+        self._event(ev, out)
+        return True
 
     def _event(self, ev: _Event, out: list[StreamEvent]) -> None:
         msg = ev.delta.message if ev.delta else None
@@ -223,13 +206,8 @@ class CohereStream:
             raw = ev.delta.finish_reason
             out.append(Finish(FINISH.get(raw or "COMPLETE", "other"), raw))
 
-    def close(self) -> list[StreamEvent]:
-        self._sse.close()
-        if self._done:
-            return []
-        return [ErrorEvent(StreamInterruptedError(
-            "the stream ended before message-end (connection closed early?)",
-            provider=self._provider))]
+    def finish(self) -> list[StreamEvent]:
+        return [] if self._done else self.interrupted("message-end")
 
 
 class _Embeddings(msgspec.Struct):

@@ -26,7 +26,7 @@ class GroqChunk(Chunk):
 
 
 class GroqStream(OpenAIChatStream):
-    chunk_type = GroqChunk
+    payload_type = GroqChunk
 
     def chunk_events(self, chunk: Any, out: list[StreamEvent]) -> None:
         if chunk.usage is None and chunk.x_groq is not None and chunk.x_groq.usage is not None:

@@ -20,20 +20,18 @@ from fluentai import (
     Provider,
     hookimpl,
 )
-from fluentai.errors import MalformedStreamError, StreamInterruptedError
+from fluentai.decoding import JSONStream
+from fluentai.errors import StreamInterruptedError
 from fluentai.events import (
     ErrorEvent,
     Finish,
-    RawEvent,
     ReasoningDelta,
     ResponseStart,
     StreamEvent,
     TextDelta,
     UsageEvent,
 )
-from fluentai.framing import NDJSONParser
 from fluentai.request import ChatRequest, EmbedRequest, ListModelsRequest
-from fluentai.toolcalls import ToolCallAssembler
 from fluentai.types import (
     FinishReason,
     ImagePart,
@@ -104,67 +102,46 @@ def _message(m: Message) -> list[dict[str, Any]]:
     return [out]
 
 
-class OllamaStream:
+class OllamaStream(JSONStream):
     """NDJSON chunks -> stream events; tool calls arrive whole, so each is start + end."""
 
-    _decode = msgspec.json.Decoder(_Chunk).decode
+    payload_type = _Chunk
+    framing = "ndjson"
 
     def __init__(self, provider: str, request: ChatRequest) -> None:
-        self._provider = provider
-        self._lines = NDJSONParser()
-        self._tools = ToolCallAssembler(provider)
-        self._raw = request.raw_events
+        super().__init__(provider, request)
         self._started = False
         self._calls = 0
         self._done = False
 
-    def feed(self, data: bytes) -> list[StreamEvent]:
-        return self._events(self._lines.feed(data))
+    def handle(self, chunk: _Chunk, out: list[StreamEvent]) -> bool:
+        if chunk.error:
+            out.append(ErrorEvent(StreamInterruptedError(
+                f"Ollama reported an error mid-stream: {chunk.error}",
+                provider=self._provider)))
+            return False
+        if not self._started:
+            self._started = True
+            out.append(ResponseStart(None, chunk.model))
+        msg = chunk.message
+        if msg is not None:
+            if msg.thinking:
+                out.append(ReasoningDelta(msg.thinking))
+            if msg.content:
+                out.append(TextDelta(msg.content))
+            for call in msg.tool_calls or ():
+                index = self._calls
+                self._calls += 1
+                out.append(self._tools.start(index, f"call_{index}", call.function.name))
+                out.append(self._tools.end(index, call.function.arguments))
+        if chunk.done:
+            self._done = True
+            out.append(UsageEvent(chunk.usage()))
+            out.append(Finish(chunk.finish(self._calls > 0), chunk.done_reason))
+        return True
 
-    def _events(self, lines: list[bytes]) -> list[StreamEvent]:
-        out: list[StreamEvent] = []
-        for line in lines:
-            try:
-                chunk = self._decode(line)
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                out.append(ErrorEvent(MalformedStreamError(
-                    f"could not decode a stream line: {exc}", provider=self._provider,
-                    raw=line)))
-                return out
-            if self._raw:
-                out.append(RawEvent(line))
-            if chunk.error:
-                out.append(ErrorEvent(StreamInterruptedError(
-                    f"Ollama reported an error mid-stream: {chunk.error}",
-                    provider=self._provider)))
-                return out
-            if not self._started:
-                self._started = True
-                out.append(ResponseStart(None, chunk.model))
-            msg = chunk.message
-            if msg is not None:
-                if msg.thinking:
-                    out.append(ReasoningDelta(msg.thinking))
-                if msg.content:
-                    out.append(TextDelta(msg.content))
-                for call in msg.tool_calls or ():
-                    index = self._calls
-                    self._calls += 1
-                    out.append(self._tools.start(index, f"call_{index}", call.function.name))
-                    out.append(self._tools.end(index, call.function.arguments))
-            if chunk.done:
-                self._done = True
-                out.append(UsageEvent(chunk.usage()))
-                out.append(Finish(chunk.finish(self._calls > 0), chunk.done_reason))
-        return out
-
-    def close(self) -> list[StreamEvent]:
-        out = self._events(self._lines.close())
-        if self._done:
-            return out
-        return [*out, ErrorEvent(StreamInterruptedError(
-            "the stream ended before Ollama said done (connection closed early?)",
-            provider=self._provider))]
+    def finish(self) -> list[StreamEvent]:
+        return [] if self._done else self.interrupted("Ollama said done")
 
 
 class _Tag(msgspec.Struct):

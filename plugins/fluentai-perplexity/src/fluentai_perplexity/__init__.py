@@ -46,7 +46,7 @@ class PerplexityCompletion(Completion):
 
 
 class PerplexityStream(OpenAIChatStream):
-    chunk_type = PerplexityChunk
+    payload_type = PerplexityChunk
     _cited = False
 
     def chunk_events(self, chunk: Any, out: list[StreamEvent]) -> None:
