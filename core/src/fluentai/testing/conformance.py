@@ -136,6 +136,8 @@ class ProviderSuite:
     error_body: ClassVar[dict[str, Any] | None] = None  # the provider's error body shape
     distribution: ClassVar[str | None] = None  # defaults to fluentai-<provider>
     plugins: ClassVar[list[Any]] = []  # extra plugin objects (beside the entry points)
+    default_base_url: ClassVar[str | None] = None  # where requests go with no override
+    chat_path: ClassVar[str | None] = None  # the path a chat request must reach
 
     # --- helpers --------------------------------------------------------------------
 
@@ -342,6 +344,35 @@ class ProviderSuite:
                 shown.append(str(exc))
         for text in shown:
             assert SECRET not in text, f"the key appears in {text[:80]!r}"
+
+    def test_default_endpoint_and_key_variable(self) -> None:
+        if self.default_base_url is None:
+            pytest.skip("no default_base_url declared")
+        cls = self.registry().provider_class(self.provider)
+        env = {cls.api_key_env[0]: SECRET} if cls.api_key_env else {}
+        provider = fluentai.Client(registry=self.registry(), env=env,
+                                   providers={self.provider: dict(self.settings)}
+                                   ).provider(self.provider)
+        assert provider.base_url == self.default_base_url
+        assert provider.configured, f"{cls.api_key_env[:1]} did not configure the provider"
+
+    def test_chat_reaches_its_endpoint(self) -> None:
+        """A recorded OpenAI-compatible answer (Together's, through the Hugging Face router)
+        stands in for providers of that dialect with no recording of their own."""
+        from ..wire.openai import OpenAICompatible
+
+        if self.chat_path is None:
+            pytest.skip("no chat_path declared")
+        if not issubclass(self.registry().provider_class(self.provider), OpenAICompatible):
+            pytest.skip("the stand-in recording is OpenAI-compatible; this provider is not")
+        it = load_cassette(fixtures_dir() / "huggingface" / "test_request_simple_usage.yaml")[0]
+        with ReplayServer([Reply(200, it.response_body, headers=it.response_headers)]) as srv:
+            r = self.client(srv).chat(f"{self.provider}/org/some-model", "Hello")
+            sent = srv.requests[0]
+        assert sent.path == self.base_path + self.chat_path, f"request went to {sent.path}"
+        assert SECRET in " ".join(sent.headers.values()), "the key was not sent"
+        assert sent.json["model"] == "org/some-model"
+        assert r.text and r.usage.input_tokens == it.response_json["usage"]["prompt_tokens"]
 
     def test_registered_through_its_entry_point(self) -> None:
         names = {ep.name for ep in entry_points(group="fluentai.providers")}
