@@ -15,6 +15,7 @@ CHAT = "https://api.cohere.com/v2/chat"
 
 class TestCohereConformance(ProviderSuite):
     provider = "cohere"
+    default_base_url = "https://api.cohere.com"
     capabilities = {"chat", "stream", "tools", "reasoning", "json", "embeddings", "rerank",
                     "models"}
     cases = {

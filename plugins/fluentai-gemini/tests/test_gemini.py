@@ -18,6 +18,7 @@ SIGNATURE = "gemini/test_google_streaming_tool_call_thought_signature.yaml"
 class TestGeminiConformance(ProviderSuite):
     provider = "gemini"
     base_path = "/v1beta"
+    default_base_url = "https://generativelanguage.googleapis.com/v1beta"
     capabilities = {"chat", "stream", "tools", "reasoning", "vision", "pdf", "audio", "json",
                     "embeddings", "models"}
     error_body = {"error": {"code": 500, "message": "failure", "status": "INTERNAL"}}

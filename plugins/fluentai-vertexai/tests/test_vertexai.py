@@ -1,7 +1,7 @@
 """Vertex AI against real local servers: the full service-account flow against a local
 OAuth2 token endpoint that verifies the signed JWT with the public key of a freshly
-generated RSA key; the token reused until near expiry; Gemini (recorded Vertex traffic)
-and Claude requests reaching a local server with the right URL and bearer token."""
+generated RSA key; the token reused until near expiry; Gemini (recorded Vertex traffic),
+Claude and Mistral requests reaching a local server with the right URL and bearer token."""
 
 from __future__ import annotations
 
@@ -17,17 +17,42 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 import fluentai
+from fluentai.errors import InvalidRequestError, StreamInterruptedError
 from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 
 FIX = fixtures_dir() / "vertex"
 ANTHROPIC = fixtures_dir() / "anthropic" / "test_request_stream_fallback_for_high_max_tokens.yaml"
+MISTRAL = fixtures_dir() / "mistral"
+NESTED = "vertex/google-vertex-stream-tool-call-arguments-nested.1.chunks.txt"
+TOOL_TURNS = FIX / "test_multimodal_tool_return_matrix[direct-url-image-google_vertex].yaml"
+# the arguments the nested recording streams piece by piece (read off its partialArgs)
+RECIPE = {"recipe": {
+    "ingredients": [{"amount": a, "name": n} for a, n in (
+        ("16 oz", "Lasagna noodles"), ("1 lb", "Ground beef"), ("15 oz", "Ricotta cheese"),
+        ("3 cups", "Mozzarella cheese"), ("1/2 cup", "Parmesan cheese"),
+        ("24 oz", "Tomato sauce"), ("1", "Egg"), ("2 cloves", "Garlic"), ("1 tsp", "Salt"),
+        ("1/2 tsp", "Pepper"))],
+    "name": "Lasagna",
+    "steps": [
+        "Preheat oven to 375°F (190°C).",
+        "Cook lasagna noodles according to package directions, drain and set aside.",
+        "Brown ground beef with minced garlic in a skillet. Drain fat and stir in tomato "
+        "sauce. Simmer for 10 minutes.",
+        "In a bowl, mix ricotta cheese, egg, salt, pepper, and Parmesan cheese.",
+        "In a 9x13 baking dish, spread a thin layer of meat sauce.",
+        "Layer noodles, ricotta mixture, mozzarella, and meat sauce. Repeat.",
+        "Top with remaining mozzarella cheese.",
+        "Cover with foil and bake for 25 minutes.",
+        "Remove foil and bake for another 25 minutes until golden.",
+        "Let stand for 15 minutes before serving."]}}
 
 
 class TestVertexConformance(ProviderSuite):
     provider = "vertexai"
     capabilities = {"chat", "stream", "tools", "reasoning", "vision", "json", "embeddings"}
     settings = {"project": "pydantic-ai", "location": "global", "api_version": "v1beta1"}
+    default_base_url = "https://aiplatform.googleapis.com"
     cases = {
         "chat": Case(recording="vertex/test_google_vertex_service_tier_flex.yaml",
                      model="gemini-3-flash-preview", prompt="Reply with exactly: OK",
@@ -35,6 +60,9 @@ class TestVertexConformance(ProviderSuite):
         "stream": Case(recording="vertex/test_google_vertex_service_tier_flex_stream.yaml",
                        model="gemini-3-flash-preview", prompt="Reply with exactly: OK",
                        stream=True, expect_text="OK", expect_finish="stop"),
+        "stream_tools": Case(recording=NESTED, model="gemini-3.1-pro-preview", stream=True,
+                             expect_tool_calls=[("cookRecipe", RECIPE)],
+                             expect_finish="tool_calls", expect_usage=(31, 684 + 1026)),
     }
 
 
@@ -190,3 +218,85 @@ def test_global_location_and_embeddings() -> None:
                          "parameters": {"outputDimensionality": 256}}
     recorded = json.loads(it.response_body)["predictions"]
     assert r.vectors == [p["embeddings"]["values"] for p in recorded]
+
+
+def express_client(server: ReplayServer, **settings: str) -> fluentai.Client:
+    """A client on a Vertex express-mode key, so no token endpoint is involved."""
+    return fluentai.Client(providers={"vertexai": {
+        "api_key": "express-key-123", "project": "p", "base_url": server.url, **settings}})
+
+
+def test_recorded_tool_turn_and_invalid_argument() -> None:
+    """Recorded Vertex traffic: a function call, then a 400 INVALID_ARGUMENT."""
+    call_turn, _, failed = load_cassette(TOOL_TURNS)
+    tools = [fluentai.Tool(d["name"], d["description"], d["parametersJsonSchema"])
+             for d in call_turn.request_json["tools"][0]["functionDeclarations"]]
+    prompt = call_turn.request_json["contents"][0]["parts"][0]["text"]
+    settings = {"project": "gen-lang-client-0498264908", "location": "global",
+                "api_version": "v1beta1"}
+    with ReplayServer([Reply.from_interaction(call_turn),
+                       Reply.from_interaction(failed)]) as server:
+        client = express_client(server, **settings)
+        r = client.chat("vertexai/gemini-3-flash-preview", prompt, tools=tools)
+        with pytest.raises(InvalidRequestError, match="Cannot fetch content") as exc:
+            client.chat("vertexai/gemini-3-flash-preview", prompt, tools=tools, retry=0)
+        sent = server.requests[0]
+    assert [(c.name, c.arguments) for c in r.tool_calls] == [("get_file", {"type": "IMAGE"})]
+    assert r.finish_reason == "tool_calls"
+    assert sent.headers["x-goog-api-key"] == "express-key-123"
+    assert sent.json["tools"][0]["functionDeclarations"][0]["name"] == "get_file"
+    assert exc.value.status_code == 400
+
+
+def test_nested_stream_cut_short_keeps_partial_output() -> None:
+    [it] = load_cassette(fixtures_dir() / NESTED)
+    with ReplayServer([Reply.from_interaction(it, path=None, drop_after=30)]) as server, \
+            pytest.raises(StreamInterruptedError) as exc:
+        list(express_client(server).stream("vertexai/gemini-3.1-pro-preview", "Lasagna?"))
+    assert exc.value.partial is not None
+
+
+def test_mistral_through_raw_predict() -> None:
+    """Mistral's own recorded answers, served at Vertex's rawPredict paths."""
+    [chat] = load_cassette(MISTRAL / "test_mistral_forwards_penalties.yaml")
+    [streamed] = load_cassette(MISTRAL / "mistral-text.chunks.txt", done=True)
+    with ReplayServer([Reply.from_interaction(chat, path=None),
+                       Reply.from_interaction(streamed, path=None)]) as server:
+        client = express_client(server, location="europe-west4")
+        r = client.chat("vertexai/mistral-medium-3", "hello", tool_choice="required",
+                        tools=[fluentai.Tool("f", "", {"type": "object", "properties": {}})],
+                        seed=7)
+        streamed_answer = client.stream("vertexai/mistral-medium-3", "hello").collect()
+        sent, sent_stream = server.requests
+    base = "/v1/projects/p/locations/europe-west4/publishers/mistralai/models/mistral-medium-3"
+    assert sent.path == f"{base}:rawPredict" and sent_stream.path == f"{base}:streamRawPredict"
+    assert sent.json["model"] == "mistral-medium-3" and sent.json["tool_choice"] == "any"
+    assert sent.json["random_seed"] == 7 and "seed" not in sent.json
+    assert sent_stream.json["stream"] is True and "stream_options" not in sent_stream.json
+    recorded = chat.response_json
+    assert r.text == recorded["choices"][0]["message"]["content"]
+    assert (r.usage.input_tokens, r.usage.output_tokens) == (
+        recorded["usage"]["prompt_tokens"], recorded["usage"]["completion_tokens"])
+    assert streamed_answer.text.startswith("Hello, world!")
+    assert streamed_answer.finish_reason == "stop"
+
+
+def test_other_publishers_are_refused_clearly() -> None:
+    with ReplayServer([]) as server, pytest.raises(fluentai.errors.UnsupportedError,
+                                                   match="meta models"):
+        express_client(server).chat("vertexai/llama-4-maverick-17b-128e-instruct-maas", "hi")
+
+
+def test_express_mode_needs_only_a_key() -> None:
+    [it] = load_cassette(FIX / "test_google_vertex_service_tier_flex.yaml")
+    provider = fluentai.Client(env={"VERTEX_API_KEY": "express-key-123"}).provider("vertexai")
+    assert provider.configured and provider.base_url == "https://aiplatform.googleapis.com"
+    with ReplayServer([Reply.from_interaction(it, path=None)]) as server:
+        client = fluentai.Client(env={"VERTEX_API_KEY": "express-key-123",
+                                      "FLUENTAI_VERTEXAI_BASE_URL": server.url})
+        r = client.chat("vertexai/gemini-3-flash-preview", "Reply with exactly: OK")
+        sent = server.requests[0]
+    assert r.text == "OK"
+    assert sent.path == "/v1/publishers/google/models/gemini-3-flash-preview:generateContent"
+    assert sent.headers["x-goog-api-key"] == "express-key-123"
+    assert "authorization" not in sent.headers and "express-key" not in sent.query

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
+from itertools import pairwise
 from typing import Any, ClassVar
 
 import httpx
@@ -282,20 +283,46 @@ class GeminiStream(JSONStream):
 
 
 def _merge(args: dict[str, Any], piece: dict[str, Any]) -> None:
-    """Apply one streamed argument fragment (``$.a.b`` path; strings arrive in pieces)."""
-    keys = [k for k in re.split(r"\.|\[(\d+)\]", piece.get("jsonPath", "$"))[1:] if k]
-    target = args
-    for key in keys[:-1]:
-        target = target.setdefault(key, {})
+    """Apply one streamed argument fragment at its JSON path (``$.a.b[2].c``); strings
+    arrive in pieces and are appended, ``[n]`` addresses list items."""
+    keys: list[str | int] = [int(index) if index else name for name, index in
+                             _PATH_STEP.findall(piece.get("jsonPath", "$"))]
     if not keys:
         return
+    target: Any = args
+    for key, after in pairwise(keys):
+        target = _slot(target, key, [] if isinstance(after, int) else {})
     last = keys[-1]
     if "stringValue" in piece:
-        target[last] = target.get(last, "") + piece["stringValue"]
-    else:
-        for kind in ("numberValue", "boolValue", "nullValue", "structValue", "listValue"):
-            if kind in piece:
-                target[last] = None if kind == "nullValue" else piece[kind]
+        _put(target, last, (_get(target, last) or "") + piece["stringValue"])
+        return
+    for kind in ("numberValue", "boolValue", "nullValue", "structValue", "listValue"):
+        if kind in piece:
+            _put(target, last, None if kind == "nullValue" else piece[kind])
+
+
+_PATH_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def _get(container: Any, key: str | int) -> Any:
+    if isinstance(key, int):
+        return container[key] if key < len(container) else None
+    return container.get(key)
+
+
+def _put(container: Any, key: str | int, value: Any) -> None:
+    if isinstance(key, int):
+        container.extend([None] * (key + 1 - len(container)))
+    container[key] = value
+
+
+def _slot(container: Any, key: str | int, empty: Any) -> Any:
+    """The child at ``key``, created (as ``empty``) when missing."""
+    child = _get(container, key)
+    if child is None:
+        child = empty
+        _put(container, key, child)
+    return child
 
 
 def map_error(provider: str, status: int, headers: Any, content: bytes) -> APIStatusError:

@@ -1,6 +1,6 @@
-"""Google Vertex AI: Gemini models (generateContent / streamGenerateContent) and Claude
-(rawPredict / streamRawPredict), reusing core's Gemini and Anthropic wire formats, plus
-text embeddings (``:predict``).
+"""Google Vertex AI: Gemini models (generateContent / streamGenerateContent), Claude and
+Mistral (rawPredict / streamRawPredict), reusing core's Gemini, Anthropic and
+OpenAI-compatible wire formats, plus text embeddings (``:predict``).
 
 Auth is google-auth: Application Default Credentials, or a service-account JSON
 (GOOGLE_APPLICATION_CREDENTIALS, or ``credentials_file=``); the access token is cached and
@@ -25,6 +25,7 @@ from fluentai.provider import StreamDecoder
 from fluentai.request import ChatRequest, EmbedRequest
 from fluentai.types import Usage
 from fluentai.wire import anthropic, gemini
+from fluentai.wire.openai import OpenAICompatible
 
 __version__ = "0.1.0"
 
@@ -85,6 +86,22 @@ class _Predictions(msgspec.Struct):
     predictions: list[_Prediction]
 
 
+class MistralBody(OpenAICompatible):
+    """Mistral's chat dialect (OpenAI-shaped) as Vertex's rawPredict carries it; used only
+    to build bodies and decode answers, never to send."""
+
+    name = "vertexai"
+    requires_key = False
+    tool_choice_required = "any"  # Mistral's spelling
+    stream_usage = False  # usage arrives on the last chunk without stream_options
+
+    def chat_body(self, request: ChatRequest) -> dict[str, Any]:
+        body = super().chat_body(request)
+        if "seed" in body:
+            body["random_seed"] = body.pop("seed")
+        return body
+
+
 class VertexAI(gemini.GeminiContent):
     name = "vertexai"
     label = "Google Vertex AI"
@@ -92,6 +109,8 @@ class VertexAI(gemini.GeminiContent):
     docs_url = "https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest"
     requires_key = False
     api_key_env = ("VERTEX_API_KEY",)  # express mode keys; usually ADC instead
+    auth_header = "x-goog-api-key"  # a key goes in a header, never in the URL
+    auth_scheme = None
     option_env = {"project": ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT"),
                   "location": ("GOOGLE_CLOUD_LOCATION", "GOOGLE_CLOUD_REGION"),
                   "credentials_file": ("GOOGLE_APPLICATION_CREDENTIALS",)}
@@ -99,7 +118,9 @@ class VertexAI(gemini.GeminiContent):
 
     def configure(self) -> None:
         self._credentials = self.options.pop("credentials", None)
-        location = self.options.setdefault("location", "us-central1")
+        self._mistral = MistralBody(env={})
+        express = self._api_key is not None and not self.options.get("project")
+        location = self.options.setdefault("location", "global" if express else "us-central1")
         if not self.base_url:
             host = "aiplatform.googleapis.com" if location == "global" \
                 else f"{location}-aiplatform.googleapis.com"
@@ -107,10 +128,11 @@ class VertexAI(gemini.GeminiContent):
 
     @property
     def configured(self) -> bool:
-        return bool(self.options.get("project"))
+        """A project (with Google credentials), or an express-mode key alone."""
+        return bool(self.options.get("project")) or self._api_key is not None
 
     def missing_configuration(self) -> str | None:
-        return None if self.configured else "set GOOGLE_CLOUD_PROJECT"
+        return None if self.configured else "set GOOGLE_CLOUD_PROJECT (or VERTEX_API_KEY)"
 
     def auth(self) -> httpx.Auth:
         if self._auth is not None:
@@ -143,34 +165,50 @@ class VertexAI(gemini.GeminiContent):
         return credentials
 
     def model_path(self, model: str, publisher: str | None = None) -> str:
-        project = self.options.get("project")
-        if not project:
-            raise ConfigurationError("No Google Cloud project for Vertex AI: set "
-                                     "GOOGLE_CLOUD_PROJECT (or pass project=...).",
-                                     provider=self.name, env_var="GOOGLE_CLOUD_PROJECT")
+        """The model's resource path; express mode (a key, no project) has no project part."""
         version = self.options.get("api_version", "v1")
-        publisher = publisher or publisher_of(model)
-        return (f"/{version}/projects/{project}/locations/{self.options['location']}"
-                f"/publishers/{publisher}/models/{model}")
+        resource = f"publishers/{publisher or publisher_of(model)}/models/{model}"
+        project = self.options.get("project")
+        if project:
+            return f"/{version}/projects/{project}/locations/{self.options['location']}/{resource}"
+        if self._api_key is not None:
+            return f"/{version}/{resource}"
+        raise ConfigurationError("No Google Cloud project for Vertex AI: set "
+                                 "GOOGLE_CLOUD_PROJECT (or pass project=...).",
+                                 provider=self.name, env_var="GOOGLE_CLOUD_PROJECT")
 
     def encode_chat(self, request: ChatRequest) -> httpx.Request:
-        if publisher_of(request.model) != "anthropic":
+        publisher = publisher_of(request.model)
+        if publisher == "anthropic":
+            body = anthropic.messages_body(request)
+            del body["model"]  # the model is in the URL
+            body["anthropic_version"] = ANTHROPIC_VERSION
+        elif publisher == "mistralai":
+            body = self._mistral.chat_body(request)
+        elif publisher == "google":
             return super().encode_chat(request)
-        body = anthropic.messages_body(request)
-        del body["model"]
-        body["anthropic_version"] = ANTHROPIC_VERSION
+        else:
+            raise self._unsupported(f"{publisher} models (only Gemini, Claude and Mistral)")
         method = "streamRawPredict" if request.stream else "rawPredict"
+        headers = {**request.headers, **({"accept": "text/event-stream"} if request.stream
+                                         else {})}
         return self.json_request("POST", f"{self.model_path(request.model)}:{method}", body,
-                                 request.headers)
+                                 headers)
 
     def decode_chat(self, request: ChatRequest, response: httpx.Response) -> ChatResponse:
-        if publisher_of(request.model) == "anthropic":
+        publisher = publisher_of(request.model)
+        if publisher == "anthropic":
             return anthropic.decode_message(self.name, request, response.content)
+        if publisher == "mistralai":
+            return self._mistral.decode_chat(request, response)
         return super().decode_chat(request, response)
 
     def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
-        if publisher_of(request.model) == "anthropic":
+        publisher = publisher_of(request.model)
+        if publisher == "anthropic":
             return anthropic.AnthropicStream(self.name, request)
+        if publisher == "mistralai":
+            return self._mistral.stream_decoder(request)
         return super().stream_decoder(request)
 
     def map_error(self, response: httpx.Response) -> APIStatusError:
