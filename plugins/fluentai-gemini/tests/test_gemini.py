@@ -119,3 +119,23 @@ def test_safety_block_is_a_content_filter_finish() -> None:
     with ReplayServer([Reply(200, blocked)]) as server:
         r = client_for(server).chat("gemini/gemini-2.5-flash", "something unsafe")
     assert r.finish_reason == "content_filter" and r.raw_finish_reason == "SAFETY"
+
+
+def test_tool_results_take_the_name_of_their_own_turns_call() -> None:
+    """Generated ids repeat across turns (call_0 each time); each result must still be
+    sent as a functionResponse of the call it answers."""
+    it = load_cassette(FIX / "test_google_model_instructions.yaml")[0]
+    history = [fluentai.Message.user("weather, then time?"),
+               fluentai.Message("assistant", [fluentai.ToolCall("call_0", "get_weather",
+                                                                {"city": "Paris"})]),
+               fluentai.Message.tool("call_0", "sunny"),
+               fluentai.Message("assistant", [fluentai.ToolCall("call_0", "get_time", {})]),
+               fluentai.Message.tool("call_0", "noon")]
+    with ReplayServer([Reply.from_interaction(it, path=None)]) as server:
+        client_for(server).chat("gemini/gemini-2.0-flash", history)
+        contents = server.requests[0].json["contents"]
+    responses = [p["functionResponse"] for c in contents for p in c["parts"]
+                 if "functionResponse" in p]
+    assert responses == [{"name": "get_weather", "response": {"result": "sunny"}},
+                         {"name": "get_time", "response": {"result": "noon"}}]
+    assert [c["role"] for c in contents] == ["user", "model", "user", "model", "user"]

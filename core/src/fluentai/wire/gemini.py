@@ -145,10 +145,13 @@ def _part(part: Part, names: dict[str, str]) -> dict[str, Any]:
 
 
 def encode_contents(messages: list[Message]) -> list[dict[str, Any]]:
-    """Contents with roles user/model; a thought signature rides on the part after it."""
-    names = {p.id: p.name for m in messages for p in m.parts if isinstance(p, ToolCall)}
+    """Contents with roles user/model; a thought signature rides on the part after it.
+    A tool result takes the name of the latest earlier call with its id: generated ids
+    (``call_0``...) repeat from one turn to the next."""
+    names: dict[str, str] = {}
     out: list[dict[str, Any]] = []
     for m in messages:
+        names.update({p.id: p.name for p in m.parts if isinstance(p, ToolCall)})
         if m.role == "system":
             continue
         role = "model" if m.role == "assistant" else "user"
