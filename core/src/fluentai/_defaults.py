@@ -11,6 +11,7 @@ from .errors import APIStatusError
 from .hookspecs import hookimpl
 from .provider import Provider, StreamDecoder
 from .request import AnyRequest, ChatRequest
+from .transport import TransportOptions, httpx_transport
 
 
 @hookimpl(trylast=True)
@@ -36,3 +37,8 @@ def fluentai_stream_decoder(provider: Provider, request: ChatRequest) -> StreamD
 @hookimpl(trylast=True)
 def fluentai_map_error(provider: Provider, response: httpx.Response) -> APIStatusError:
     return provider.map_error(response)
+
+
+@hookimpl(trylast=True)
+def fluentai_transport(provider: Provider, is_async: bool, options: TransportOptions) -> Any:
+    return httpx_transport(options, is_async)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -22,14 +22,13 @@ from .breaker import CircuitBreaker
 from .errors import (
     APIConnectionError,
     APIStatusError,
-    APITimeoutError,
     CircuitOpenError,
     ConfigurationError,
     FluentAIError,
     NotFoundError,
     StreamInterruptedError,
 )
-from .events import Collector, ErrorEvent, StreamEvent
+from .events import PREAMBLE, Collector, ErrorEvent, StreamEvent
 from .plugins import Registry, default_registry
 from .provider import Provider
 from .request import (
@@ -44,7 +43,9 @@ from .request import (
     TranscribeRequest,
 )
 from .retry import RetryPolicy, policy_from
+from .timeouts import Deadline, Timeout, alarms, interrupter, timeout_from
 from .tools import as_tool
+from .transport import TransportOptions, missing, options_from
 from .types import (
     ChatResponse,
     Embedding,
@@ -58,7 +59,6 @@ from .types import (
 
 T = TypeVar("T")
 log = logging.getLogger("fluentai")
-DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
 
 
 class CheckResult(msgspec.Struct, kw_only=True):
@@ -115,17 +115,18 @@ class _Core:
     """State and logic shared by Client and AsyncClient (no I/O here)."""
 
     def __init__(self, *, providers: Mapping[str, Mapping[str, Any]] | None = None,
-                 plugins: Iterable[Any] = (), timeout: float | httpx.Timeout | None = None,
-                 http2: bool = False, env: Mapping[str, str] | None = None,
+                 plugins: Iterable[Any] = (),
+                 timeout: Timeout | httpx.Timeout | float | None = None,
+                 transport: str | TransportOptions | None = None,
+                 env: Mapping[str, str] | None = None,
                  registry: Registry | None = None, retry: RetryPolicy | int | None = None,
                  circuit_breaker: Mapping[str, Any] | bool = True) -> None:
         plugins = list(plugins)
         self._registry = registry or (Registry(plugins) if plugins else default_registry())
         self._settings = {k: dict(v) for k, v in (providers or {}).items()}
         self._env = env
-        self._timeout = DEFAULT_TIMEOUT if timeout is None else (
-            timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout))
-        self._http2 = http2
+        self.timeout = timeout_from(timeout)
+        self.transport = options_from(transport, env=env)
         self._providers: dict[str, Provider] = {}
         self._lock = threading.Lock()
         self._routes: dict[str, tuple[Provider, str]] = {}
@@ -145,8 +146,17 @@ class _Core:
                 provider.name, CircuitBreaker(provider.name, **self._breaker_settings))
         return found
 
-    def policy(self, retry: RetryPolicy | int | None) -> RetryPolicy:
-        return policy_from(retry, self.retry)
+    def policy(self, retry: RetryPolicy | int | None, deadline: Deadline | None = None
+               ) -> RetryPolicy:
+        """The call's retry policy; retries never outlast its total timeout."""
+        policy = policy_from(retry, self.retry)
+        left = deadline.left() if deadline is not None else None
+        if left is not None and left < policy.max_time:
+            policy = msgspec.structs.replace(policy, max_time=max(left, 0.0))
+        return policy
+
+    def deadline(self, timeout: Any, *, stream: bool) -> Deadline:
+        return Deadline(timeout_from(timeout, self.timeout), stream=stream)
 
     @staticmethod
     def on_retry(provider: Provider, op: telemetry.Operation) -> Any:
@@ -188,7 +198,9 @@ class _Core:
             if canonical not in self._providers:
                 cls = self._registry.provider_class(canonical)
                 settings = self._settings.get(canonical) or self._settings.get(name) or {}
-                self._providers[canonical] = cls(env=self._env, **settings)
+                made = cls(env=self._env, **settings)
+                made.transport = options_from(made.transport, self.transport)
+                self._providers[canonical] = made
             instance = self._providers[canonical]
             self._providers[name] = instance
         return instance
@@ -299,12 +311,15 @@ class _Core:
                 error.message += f" Did you mean {', '.join(repr(c) for c in close)}?"
         return self.scrub(provider, error)
 
-    def transport_error(self, provider: Provider, exc: Exception) -> FluentAIError:
-        if isinstance(exc, httpx.TimeoutException):
-            kind = type(exc).__name__.replace("Timeout", " timeout").strip().lower()
-            err: FluentAIError = APITimeoutError(
-                f"{kind} talking to {provider.base_url} (raise timeout= if the model is slow)",
-                provider=provider.name)
+    def transport_error(self, provider: Provider, exc: BaseException,
+                        deadline: Deadline) -> FluentAIError:
+        """A failure before any output reached the caller, typed (retryable but for an
+        exhausted total budget)."""
+        phase = deadline.expired()
+        if phase is None and isinstance(exc, httpx.TimeoutException):
+            phase = type(exc).__name__.removesuffix("Timeout").lower()
+        if phase is not None:
+            err: FluentAIError = deadline.error(phase, provider.base_url, provider.name)
         else:
             err = APIConnectionError(
                 f"could not reach {provider.base_url}: {type(exc).__name__}: {exc}"
@@ -320,11 +335,12 @@ class _Core:
         return error
 
     def http_client_args(self, provider: Provider, is_async: bool) -> dict[str, Any]:
-        transport = self._registry.hook.fluentai_transport(provider=provider, is_async=is_async)
+        options: TransportOptions = provider.transport
+        transport = self._registry.hook.fluentai_transport(provider=provider, is_async=is_async,
+                                                           options=options)
         if transport is None:
-            cls = httpx.AsyncHTTPTransport if is_async else httpx.HTTPTransport
-            transport = cls(http2=self._http2, retries=0)
-        return {"transport": transport, "timeout": self._timeout}
+            raise missing(options.name)
+        return {"transport": transport}
 
     def catalog_models(self, provider: Provider) -> list[ModelInfo]:
         found = {m.id: m for m in catalog.models(provider.name)}
@@ -369,13 +385,17 @@ class _Core:
 
 class Stream:
     """A synchronous stream of events. Iterate it; ``response`` holds the collected answer
-    once it is consumed. Leaving early (break, ``close()``) closes the connection."""
+    once it is consumed. Leaving early (break, ``close()``) closes the connection.
+
+    Until its first content event a stream is retried and may fall back to the next model;
+    events before it (ResponseStart, metadata) are held back so nothing repeats."""
 
     def __init__(self, client: Client, candidates: list[tuple[Provider, ChatRequest]],
-                 retry: RetryPolicy) -> None:
+                 retry: RetryPolicy | int | None, timeout: Any) -> None:
         self._client = client
         self._candidates = candidates
         self._retry = retry
+        self._timeout = timeout
         self._iter: Iterator[StreamEvent] | None = None
         self.response: ChatResponse | None = None
 
@@ -408,30 +428,59 @@ class Stream:
             if text is not None and type(ev).__name__ == "TextDelta":
                 yield text
 
-    def _open(self) -> tuple[httpx.Response, _StreamRun]:
-        """Connect to the first candidate that answers 2xx (with retries and fallbacks)."""
+    def _start(self, deadline: Deadline) -> _StreamRun:
+        """The first candidate that delivers content (with retries and fallbacks)."""
         core = self._client._core
         for i, (provider, request) in enumerate(self._candidates):
             op = telemetry.start(provider, request)
 
             def attempt(provider: Provider = provider, request: ChatRequest = request,
-                        op: telemetry.Operation = op) -> httpx.Response:
-                return self._client._attempt(provider, request, op, stream=True)
+                        op: telemetry.Operation = op, i: int = i) -> _StreamRun:
+                response = self._client._attempt(provider, request, op, deadline, stream=True)
+                run = _StreamRun(core, provider, request, self._candidates[:i], op, deadline)
+                run.response_ = response
+                try:
+                    run.chunks = response.iter_bytes()
+                    self._until_content(run)
+                except BaseException:
+                    response.close()
+                    raise
+                return run
             try:
-                response = retry.call(self._retry, attempt, core.on_retry(provider, op))
+                return retry.call(core.policy(self._retry, deadline), attempt,
+                                  core.on_retry(provider, op))
             except FluentAIError as exc:
                 op.fail(exc)
                 if core.fall_through(exc, i == len(self._candidates) - 1, request.model):
                     continue
                 raise
-            return response, _StreamRun(core, provider, request, self._candidates[:i], op)
         raise AssertionError("unreachable: the last candidate raises")
 
-    def _events(self) -> Iterator[StreamEvent]:
-        response, run = self._open()
+    @staticmethod
+    def _until_content(run: _StreamRun) -> None:
+        watch = run.watch()
         try:
-            run.begin()
-            for data in response.iter_bytes():
+            for data in run.chunks:
+                run.hold(data)
+                if run.content or run.error:
+                    break
+            else:
+                run.hold_end()
+        except httpx.TransportError as exc:
+            raise run.core.transport_error(run.provider, exc, run.deadline) from None
+        finally:
+            alarms.cancel(watch)
+        run.started()
+
+    def _events(self) -> Iterator[StreamEvent]:
+        run = self._start(self._client._core.deadline(self._timeout, stream=True))
+        watch = None
+        try:
+            yield from run.held
+            if run.error:
+                raise run.error
+            watch = run.watch()
+            for data in run.chunks:
                 yield from run.feed(data)
                 if run.error:
                     raise run.error
@@ -449,40 +498,64 @@ class Stream:
             run.abandon(exc)
             raise
         finally:
-            response.close()
+            alarms.cancel(watch)
+            run.response_.close()
         self.response = run.response()
 
 
 class _StreamRun:
     """The I/O-free part of one stream, shared by Stream and AsyncStream: decoding,
-    collecting, and turning any failure into a typed error carrying the partial output."""
+    collecting, deadlines, and turning any failure into a typed error carrying the partial
+    output."""
 
-    __slots__ = ("collector", "core", "decoder", "error", "first", "op", "provider", "request",
-                 "skipped")
+    __slots__ = ("chunks", "collector", "content", "core", "deadline", "decoder", "error",
+                 "held", "op", "provider", "request", "response_", "skipped")
 
     def __init__(self, core: _Core, provider: Provider, request: ChatRequest,
-                 skipped: list[tuple[Provider, ChatRequest]], op: telemetry.Operation) -> None:
+                 skipped: list[tuple[Provider, ChatRequest]], op: telemetry.Operation,
+                 deadline: Deadline) -> None:
         self.core = core
         self.provider = provider
         self.request = request
         self.skipped = skipped
         self.op = op
-        self.first = True
+        self.deadline = deadline
+        self.content = False
+        self.held: list[StreamEvent] = []
         self.collector = Collector(provider.name, request.model)
-        self.decoder: Any = None
         self.error: FluentAIError | None = None
+        self.response_: Any = None
+        self.chunks: Any = None
+        with op.step("fluentai.stream_decoder"):
+            self.decoder: Any = core.stream_decoder(provider, request)
 
-    def begin(self) -> None:
-        with self.op.step("fluentai.stream_decoder"):
-            self.decoder = self.core.stream_decoder(self.provider, self.request)
+    def watch(self) -> list[Any] | None:
+        """Sync only: interrupt a read still blocked when the next deadline passes."""
+        when = self.deadline.next()
+        return None if when is None else alarms.arm(when, interrupter(self.response_))
+
+    def hold(self, data: bytes) -> None:
+        """Before the first content: keep the events, note whether content arrived."""
+        events = self._take(self.decoder.feed(data))
+        self.held += events
+        if not self.content:
+            self.content = any(type(ev) not in PREAMBLE for ev in events)
+
+    def hold_end(self) -> None:
+        self.held += self._take(self.decoder.close())
+        self.content = True
+
+    def started(self) -> None:
+        """Content arrived (or an error did, before anything reached the caller)."""
+        if self.error is not None and not self.content:
+            self.error.partial = None  # nothing was delivered: the error may be retried
+            raise self.error
+        self.deadline.got_first()
+        self.op.first_chunk()
 
     def feed(self, data: bytes) -> list[StreamEvent]:
         """The events to yield; a provider error among them stops there and is kept."""
-        events = self._take(self.decoder.feed(data))
-        if self.first and events:
-            self.first = False
-            self.op.first_chunk()
-        return events
+        return self._take(self.decoder.feed(data))
 
     def close(self) -> list[StreamEvent]:
         return self._take(self.decoder.close())
@@ -496,7 +569,12 @@ class _StreamRun:
             add(ev)
         return events
 
-    def broken(self, exc: Exception) -> FluentAIError:
+    def broken(self, exc: BaseException) -> FluentAIError:
+        phase = self.deadline.expired()
+        if phase is not None:
+            return self.core.scrub(self.provider, self.deadline.error(
+                phase, self.provider.base_url, self.provider.name,
+                partial=self.collector.response()))
         err = StreamInterruptedError(
             f"the connection broke mid-stream ({type(exc).__name__}: {exc}); the partial "
             f"output is on .partial", provider=self.provider.name)
@@ -526,13 +604,15 @@ class _StreamRun:
 
 
 class AsyncStream:
-    """The asynchronous counterpart of Stream: ``async for ev in client.stream(...)``."""
+    """The asynchronous counterpart of Stream: ``async for ev in client.stream(...)``.
+    Deadlines are exact here: every wait runs under ``asyncio.timeout``."""
 
     def __init__(self, client: AsyncClient, candidates: list[tuple[Provider, ChatRequest]],
-                 retry: RetryPolicy) -> None:
+                 retry: RetryPolicy | int | None, timeout: Any) -> None:
         self._client = client
         self._candidates = candidates
         self._retry = retry
+        self._timeout = timeout
         self._iter: AsyncIterator[StreamEvent] | None = None
         self.response: ChatResponse | None = None
 
@@ -562,38 +642,74 @@ class AsyncStream:
             if type(ev).__name__ == "TextDelta":
                 yield ev.text  # type: ignore[union-attr]
 
-    async def _open(self) -> tuple[httpx.Response, _StreamRun]:
+    async def _start(self, deadline: Deadline) -> _StreamRun:
         core = self._client._core
         for i, (provider, request) in enumerate(self._candidates):
             op = telemetry.start(provider, request)
 
             async def attempt(provider: Provider = provider, request: ChatRequest = request,
-                              op: telemetry.Operation = op) -> httpx.Response:
-                return await self._client._attempt(provider, request, op, stream=True)
+                              op: telemetry.Operation = op, i: int = i) -> _StreamRun:
+                response = await self._client._attempt(provider, request, op, deadline,
+                                                       stream=True)
+                run = _StreamRun(core, provider, request, self._candidates[:i], op, deadline)
+                run.response_ = response
+                try:
+                    run.chunks = response.aiter_bytes()
+                    await self._until_content(run)
+                except BaseException:
+                    await response.aclose()
+                    raise
+                return run
             try:
-                response = await retry.acall(self._retry, attempt, core.on_retry(provider, op))
+                return await retry.acall(core.policy(self._retry, deadline), attempt,
+                                         core.on_retry(provider, op))
             except FluentAIError as exc:
                 op.fail(exc)
                 if core.fall_through(exc, i == len(self._candidates) - 1, request.model):
                     continue
                 raise
-            return response, _StreamRun(core, provider, request, self._candidates[:i], op)
         raise AssertionError("unreachable: the last candidate raises")
 
-    async def _events(self) -> AsyncIterator[StreamEvent]:
-        response, run = await self._open()
+    @staticmethod
+    async def _until_content(run: _StreamRun) -> None:
         try:
-            run.begin()
-            async for data in response.aiter_bytes():
-                for ev in run.feed(data):
-                    yield ev
-                if run.error:
-                    raise run.error
+            while True:
+                data = await _next_chunk(run.chunks, run.deadline)
+                if data is None:
+                    run.hold_end()
+                    break
+                run.hold(data)
+                if run.content or run.error:
+                    break
+        except (httpx.TransportError, TimeoutError) as exc:
+            raise run.core.transport_error(run.provider, exc, run.deadline) from None
+        run.started()
+
+    async def _events(self) -> AsyncIterator[StreamEvent]:
+        deadline = self._client._core.deadline(self._timeout, stream=True)
+        run = await self._start(deadline)
+        try:
+            for ev in run.held:
+                yield ev
+            if run.error:
+                raise run.error
+            if deadline.next() is None:  # the hot path: no clock to watch
+                async for data in run.chunks:
+                    for ev in run.feed(data):
+                        yield ev
+                    if run.error:
+                        raise run.error
+            else:
+                while (data := await _next_chunk(run.chunks, deadline)) is not None:
+                    for ev in run.feed(data):
+                        yield ev
+                    if run.error:
+                        raise run.error
             for ev in run.close():
                 yield ev
             if run.error:
                 raise run.error
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, TimeoutError) as exc:
             error = run.broken(exc)
             run.abandon(error)
             raise error from None
@@ -604,8 +720,56 @@ class AsyncStream:
             run.abandon(exc)
             raise
         finally:
-            await response.aclose()
+            await run.response_.aclose()
         self.response = run.response()
+
+
+def _read(response: httpx.Response, deadline: Deadline) -> None:
+    """Read a whole body, interrupted by the watchdog if the total budget runs out."""
+    try:
+        if deadline.total_at is None:
+            response.read()
+            return
+        watch = alarms.arm(deadline.total_at, interrupter(response))
+        try:
+            response.read()
+        finally:
+            alarms.cancel(watch)
+    except BaseException:
+        response.close()
+        raise
+
+
+async def _aread(response: httpx.Response) -> None:
+    try:
+        await response.aread()
+    except BaseException:
+        await response.aclose()
+        raise
+
+
+async def _within(deadline: Deadline, awaitable: Awaitable[T]) -> T:
+    """Await under the call's next deadline (asyncio.timeout), if it has one."""
+    when = deadline.next()
+    if when is None:
+        return await awaitable
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    async with asyncio.timeout_at(loop.time() + (when - time.monotonic())):
+        return await awaitable
+
+
+async def _next_chunk(chunks: AsyncIterator[bytes], deadline: Deadline) -> bytes | None:
+    """The next chunk of the body (None at its end), within the deadline if there is one."""
+    when = deadline.next()
+    if when is None:
+        return await anext(chunks, None)
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    async with asyncio.timeout_at(loop.time() + (when - time.monotonic())):
+        return await anext(chunks, None)
 
 
 class _Facade:
@@ -664,7 +828,7 @@ class Client(_Facade):
         self.close()
 
     def _attempt(self, provider: Provider, request: AnyRequest, op: telemetry.Operation,
-                 stream: bool = False) -> Any:
+                 deadline: Deadline, stream: bool = False) -> Any:
         """One try: circuit check, encode, auth, send; a 2xx response (read unless
         streaming) or a typed error."""
         core = self._core
@@ -674,15 +838,17 @@ class Client(_Facade):
         try:
             with op.step("fluentai.encode"):
                 http_request, auth = core.encode(provider, request)
+            deadline.attempt()
+            limits = http_request.extensions["timeout"] = deadline.extension(headers=True)
             try:
                 with op.step("fluentai.transport"):
-                    response = self._http(provider).send(http_request, auth=auth, stream=stream)
+                    response = self._http(provider).send(http_request, auth=auth, stream=True)
+                    limits.update(deadline.extension(headers=False))  # read at body start
+                    if not stream or response.status_code >= 400:
+                        _read(response, deadline)
             except httpx.TransportError as exc:
-                raise core.transport_error(provider, exc) from None
+                raise core.transport_error(provider, exc, deadline) from None
             if response.status_code >= 400:
-                if stream:
-                    response.read()
-                    response.close()
                 raise core.status_error(provider, request, response)
         except FluentAIError as exc:
             if breaker is not None:
@@ -693,12 +859,14 @@ class Client(_Facade):
         return response
 
     def _send(self, provider: Provider, request: AnyRequest,
-              retry_policy: RetryPolicy | int | None = None) -> Any:
+              retry_policy: RetryPolicy | int | None = None, timeout: Any = None,
+              deadline: Deadline | None = None) -> Any:
         core = self._core
+        deadline = deadline or core.deadline(timeout, stream=False)
         op = telemetry.start(provider, request)
         try:
-            response = retry.call(core.policy(retry_policy),
-                                  lambda: self._attempt(provider, request, op),
+            response = retry.call(core.policy(retry_policy, deadline),
+                                  lambda: self._attempt(provider, request, op, deadline),
                                   core.on_retry(provider, op))
             with op.step("fluentai.decode"):
                 result = core.decode(provider, request, response)
@@ -709,16 +877,18 @@ class Client(_Facade):
         return result
 
     def chat(self, model: str | Sequence[str], prompt: str | Message | Sequence[Any], *,
-             retry: RetryPolicy | int | None = None, **kwargs: Any) -> ChatResponse:
+             retry: RetryPolicy | int | None = None, timeout: Any = None,
+             **kwargs: Any) -> ChatResponse:
         """One answer from ``model`` ("provider/model") for a prompt or a message list;
         several models are tried in order when one fails with a retryable error."""
         models = self._core.candidates(model)
+        deadline = self._core.deadline(timeout, stream=False)
         skipped: list[str] = []
         for i, name in enumerate(models):
             provider, model_id = self._core.route(name)
             request = self._core.chat_request(model_id, prompt, stream=False, **kwargs)
             try:
-                result: ChatResponse = self._send(provider, request, retry)
+                result: ChatResponse = self._send(provider, request, retry, deadline=deadline)
             except FluentAIError as exc:
                 if self._core.fall_through(exc, i == len(models) - 1, name):
                     skipped.append(name)
@@ -730,7 +900,8 @@ class Client(_Facade):
         raise AssertionError("unreachable: the last model raises")
 
     def stream(self, model: str | Sequence[str], prompt: str | Message | Sequence[Any], *,
-               retry: RetryPolicy | int | None = None, **kwargs: Any) -> Stream:
+               retry: RetryPolicy | int | None = None, timeout: Any = None,
+               **kwargs: Any) -> Stream:
         """Stream the answer as typed events (see fluentai.events). Retries and fallbacks
         apply until the first event; after that a broken stream raises with its output."""
         candidates = []
@@ -738,28 +909,32 @@ class Client(_Facade):
             provider, model_id = self._core.route(name)
             candidates.append((provider, self._core.chat_request(model_id, prompt, stream=True,
                                                                  **kwargs)))
-        return Stream(self, candidates, self._core.policy(retry))
+        return Stream(self, candidates, retry, timeout)
 
     def embed(self, model: str, inputs: str | Sequence[str], *,
-              retry: RetryPolicy | int | None = None, **kwargs: Any) -> EmbeddingResponse:
+              retry: RetryPolicy | int | None = None, timeout: Any = None,
+              **kwargs: Any) -> EmbeddingResponse:
         """Embed texts; inputs beyond the provider's per-request limit are batched."""
         provider, model_id = self._core.route(model)
         request = self._core.embed_request(model_id, inputs, provider=provider.name,
                                            **kwargs)
+        deadline = self._core.deadline(timeout, stream=False)  # one budget for every batch
         batches = _batches(request, provider.max_embed_batch)
-        return _merge_embeddings([self._send(provider, b, retry) for b in batches])
+        return _merge_embeddings([self._send(provider, b, retry, deadline=deadline)
+                                  for b in batches])
 
     def rerank(self, model: str, query: str, documents: Sequence[Any], *,
-               retry: RetryPolicy | int | None = None, **kwargs: Any) -> RerankResponse:
+               retry: RetryPolicy | int | None = None, timeout: Any = None,
+               **kwargs: Any) -> RerankResponse:
         provider, model_id = self._core.route(model)
         request = self._core.rerank_request(model_id, query, documents, **kwargs)
-        return _with_documents(self._send(provider, request, retry), request)
+        return _with_documents(self._send(provider, request, retry, timeout), request)
 
     def transcribe(self, model: str, audio: bytes, *, retry: RetryPolicy | int | None = None,
-                   **kwargs: Any) -> Transcription:
+                   timeout: Any = None, **kwargs: Any) -> Transcription:
         provider, model_id = self._core.route(model)
         return self._send(provider, TranscribeRequest(model=model_id, audio=audio, **kwargs),
-                          retry)
+                          retry, timeout)
 
     def models(self, provider: str | None = None, *, live: bool = True) -> list[ModelInfo]:
         """Catalog models, merged with the live listing where the provider has one and a
@@ -818,7 +993,7 @@ class AsyncClient(_Facade):
         await self.aclose()
 
     async def _attempt(self, provider: Provider, request: AnyRequest, op: telemetry.Operation,
-                       stream: bool = False) -> Any:
+                       deadline: Deadline, stream: bool = False) -> Any:
         core = self._core
         breaker = core.breaker(provider)
         if breaker is not None:
@@ -826,16 +1001,18 @@ class AsyncClient(_Facade):
         try:
             with op.step("fluentai.encode"):
                 http_request, auth = core.encode(provider, request)
+            deadline.attempt()
+            limits = http_request.extensions["timeout"] = deadline.extension(headers=True)
             try:
                 with op.step("fluentai.transport"):
-                    response = await self._http(provider).send(http_request, auth=auth,
-                                                               stream=stream)
-            except httpx.TransportError as exc:
-                raise core.transport_error(provider, exc) from None
+                    response = await _within(deadline, self._http(provider).send(
+                        http_request, auth=auth, stream=True))
+                    limits.update(deadline.extension(headers=False))
+                    if not stream or response.status_code >= 400:
+                        await _within(deadline, _aread(response))
+            except (httpx.TransportError, TimeoutError) as exc:
+                raise core.transport_error(provider, exc, deadline) from None
             if response.status_code >= 400:
-                if stream:
-                    await response.aread()
-                    await response.aclose()
                 raise core.status_error(provider, request, response)
         except FluentAIError as exc:
             if breaker is not None:
@@ -846,12 +1023,14 @@ class AsyncClient(_Facade):
         return response
 
     async def _send(self, provider: Provider, request: AnyRequest,
-                    retry_policy: RetryPolicy | int | None = None) -> Any:
+                    retry_policy: RetryPolicy | int | None = None, timeout: Any = None,
+                    deadline: Deadline | None = None) -> Any:
         core = self._core
+        deadline = deadline or core.deadline(timeout, stream=False)
         op = telemetry.start(provider, request)
         try:
-            response = await retry.acall(core.policy(retry_policy),
-                                         lambda: self._attempt(provider, request, op),
+            response = await retry.acall(core.policy(retry_policy, deadline),
+                                         lambda: self._attempt(provider, request, op, deadline),
                                          core.on_retry(provider, op))
             with op.step("fluentai.decode"):
                 result = core.decode(provider, request, response)
@@ -862,14 +1041,17 @@ class AsyncClient(_Facade):
         return result
 
     async def chat(self, model: str | Sequence[str], prompt: str | Message | Sequence[Any], *,
-                   retry: RetryPolicy | int | None = None, **kwargs: Any) -> ChatResponse:
+                   retry: RetryPolicy | int | None = None, timeout: Any = None,
+                   **kwargs: Any) -> ChatResponse:
         models = self._core.candidates(model)
+        deadline = self._core.deadline(timeout, stream=False)
         skipped: list[str] = []
         for i, name in enumerate(models):
             provider, model_id = self._core.route(name)
             request = self._core.chat_request(model_id, prompt, stream=False, **kwargs)
             try:
-                result: ChatResponse = await self._send(provider, request, retry)
+                result: ChatResponse = await self._send(provider, request, retry,
+                                                        deadline=deadline)
             except FluentAIError as exc:
                 if self._core.fall_through(exc, i == len(models) - 1, name):
                     skipped.append(name)
@@ -881,17 +1063,18 @@ class AsyncClient(_Facade):
         raise AssertionError("unreachable: the last model raises")
 
     def stream(self, model: str | Sequence[str], prompt: str | Message | Sequence[Any], *,
-               retry: RetryPolicy | int | None = None, **kwargs: Any) -> AsyncStream:
+               retry: RetryPolicy | int | None = None, timeout: Any = None,
+               **kwargs: Any) -> AsyncStream:
         candidates = []
         for name in self._core.candidates(model):
             provider, model_id = self._core.route(name)
             candidates.append((provider, self._core.chat_request(model_id, prompt, stream=True,
                                                                  **kwargs)))
-        return AsyncStream(self, candidates, self._core.policy(retry))
+        return AsyncStream(self, candidates, retry, timeout)
 
     async def embed(self, model: str, inputs: str | Sequence[str], *,
-                    retry: RetryPolicy | int | None = None, **kwargs: Any
-                    ) -> EmbeddingResponse:
+                    retry: RetryPolicy | int | None = None, timeout: Any = None,
+                    **kwargs: Any) -> EmbeddingResponse:
         """Embed texts; batches beyond the provider's limit go out with bounded concurrency
         and come back in order."""
         provider, model_id = self._core.route(model)
@@ -900,26 +1083,29 @@ class AsyncClient(_Facade):
         import asyncio  # only async callers pay for it
 
         limit = asyncio.Semaphore(self._max_concurrency)
+        deadline = self._core.deadline(timeout, stream=False)
 
         async def one(batch: EmbedRequest) -> EmbeddingResponse:
             async with limit:
-                return await self._send(provider, batch, retry)  # type: ignore[no-any-return]
+                return await self._send(  # type: ignore[no-any-return]
+                    provider, batch, retry, deadline=deadline)
 
         batches = _batches(request, provider.max_embed_batch)
         return _merge_embeddings(list(await asyncio.gather(*(one(b) for b in batches))))
 
     async def rerank(self, model: str, query: str, documents: Sequence[Any], *,
-                     retry: RetryPolicy | int | None = None, **kwargs: Any
-                     ) -> RerankResponse:
+                     retry: RetryPolicy | int | None = None, timeout: Any = None,
+                     **kwargs: Any) -> RerankResponse:
         provider, model_id = self._core.route(model)
         request = self._core.rerank_request(model_id, query, documents, **kwargs)
-        return _with_documents(await self._send(provider, request, retry), request)
+        return _with_documents(await self._send(provider, request, retry, timeout), request)
 
     async def transcribe(self, model: str, audio: bytes, *,
-                         retry: RetryPolicy | int | None = None, **kwargs: Any) -> Transcription:
+                         retry: RetryPolicy | int | None = None, timeout: Any = None,
+                         **kwargs: Any) -> Transcription:
         provider, model_id = self._core.route(model)
         return await self._send(provider, TranscribeRequest(model=model_id, audio=audio,
-                                                            **kwargs), retry)
+                                                            **kwargs), retry, timeout)
 
     async def models(self, provider: str | None = None, *, live: bool = True
                      ) -> list[ModelInfo]:

@@ -9,9 +9,10 @@ FluentAIError
 ├── ToolArgumentsError          a tool call's arguments are not valid JSON (keeps the raw text)
 ├── CircuitOpenError            the provider's circuit is open (says when it retries)
 ├── APIConnectionError          could not reach the provider
-│   └── APITimeoutError         connect/read/total/first-token timeout
+│   └── APITimeoutError         ``phase``: connect, read, write, pool, total or first_token
 ├── StreamInterruptedError      the stream broke after output arrived (keeps the partial output)
-│   └── MalformedStreamError    a chunk could not be decoded (keeps the raw chunk)
+│   ├── MalformedStreamError    a chunk could not be decoded (keeps the raw chunk)
+│   └── StreamTimeoutError      a deadline passed mid-stream (also an APITimeoutError)
 └── APIStatusError              the provider answered with an error
     ├── InvalidRequestError        400, 422
     │   ├── ContextLengthExceededError
@@ -92,7 +93,14 @@ class APIConnectionError(FluentAIError):
 
 
 class APITimeoutError(APIConnectionError):
-    pass
+    """``phase`` names the limit that ran out. An exhausted total budget is final."""
+
+    def __init__(self, message: str, *, provider: str | None = None,
+                 phase: str = "read") -> None:
+        super().__init__(message, provider=provider)
+        self.phase = phase
+        if phase == "total":
+            self.retryable = False
 
 
 class StreamInterruptedError(FluentAIError):
@@ -101,6 +109,17 @@ class StreamInterruptedError(FluentAIError):
     def __init__(self, message: str, *, provider: str | None = None) -> None:
         super().__init__(message, provider=provider)
         self.pending_tool_calls: dict[str, str] = {}
+
+
+class StreamTimeoutError(StreamInterruptedError, APITimeoutError):
+    """A deadline passed after output reached the caller; ``partial`` holds that output."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, provider: str | None = None,
+                 phase: str = "total") -> None:
+        super().__init__(message, provider=provider)
+        self.phase = phase
 
 
 class MalformedStreamError(StreamInterruptedError):

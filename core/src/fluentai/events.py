@@ -98,6 +98,9 @@ class ErrorEvent(msgspec.Struct, frozen=True, tag="error"):
     error: FluentAIError
 
 
+# Events that may come before any content; a stream's first token is the first other one.
+PREAMBLE = (ResponseStart, MetadataEvent, RawEvent, WarningEvent)
+
 StreamEvent = Union[
     ResponseStart,
     TextDelta,

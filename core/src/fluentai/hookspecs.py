@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .errors import APIStatusError
     from .provider import Provider, StreamDecoder
     from .request import AnyRequest, ChatRequest
+    from .transport import TransportOptions
     from .types import ModelInfo
 
 hookspec = pluggy.HookspecMarker("fluentai")
@@ -32,8 +33,9 @@ def fluentai_providers() -> list[type[Provider]]:
 
 
 @hookspec(firstresult=True)
-def fluentai_transport(provider: Provider, is_async: bool) -> httpx.BaseTransport | httpx.AsyncBaseTransport | None:  # noqa: E501
-    """Return the httpx transport for the provider's requests (called once per client)."""
+def fluentai_transport(provider: Provider, is_async: bool, options: TransportOptions
+                       ) -> httpx.BaseTransport | httpx.AsyncBaseTransport | None:
+    """Return the httpx transport named ``options.name`` if this plugin provides it."""
 
 
 @hookspec(firstresult=True)

@@ -119,6 +119,9 @@ class Provider:
                  env: Mapping[str, str] | None = None, **options: Any) -> None:
         env = os.environ if env is None else env
         cls = type(self)
+        # a transport name or TransportOptions; None takes the client's (see transport.py)
+        self.transport: Any = options.pop("transport", None) or env.get(
+            self.base_url_variable.replace("_BASE_URL", "_TRANSPORT"))
         self._api_key: Secret | None = Secret(api_key) if api_key else next(
             (Secret(env[v]) for v in cls.api_key_env if env.get(v)), None)
         base = base_url or env.get(self.base_url_variable) or next(

@@ -42,6 +42,7 @@ from fluentai.events import (
     UsageEvent,
 )
 from fluentai.plugins import Registry
+from fluentai.retry import RetryPolicy
 
 from .cassettes import Interaction, fixtures_dir, load_cassette
 from .server import ReplayServer, Reply
@@ -274,11 +275,19 @@ class ProviderSuite:
         frames = len(case.reply().chunks)
         if frames < 2:
             pytest.skip("the stream recording has too few frames to cut")
-        with ReplayServer([case.reply(drop_after=frames // 2)]) as server, \
+        with ReplayServer([case.reply(drop_after=frames - 1)]) as server, \
                 pytest.raises(e.StreamInterruptedError) as info:
             list(self.client(server).stream(f"{self.provider}/{case.model}", case.prompt,
                                             **case.call))
         assert info.value.partial is not None
+
+    def test_a_drop_before_any_output_is_retried(self) -> None:
+        case = self.case("stream")
+        with ReplayServer([case.reply(drop_after=0), case.reply()]) as server:
+            events = list(self.client(server).stream(
+                f"{self.provider}/{case.model}", case.prompt, **case.call,
+                retry=RetryPolicy(max_attempts=2, initial_backoff=0.01)))
+        assert type(events[-1]) is Finish and len(server.requests) == 2
 
     def test_leaving_a_stream_early_frees_the_connection(self) -> None:
         case = self.case("stream")

@@ -1,0 +1,83 @@
+"""Which transport carries a provider's requests.
+
+Transports have names. Core serves ``http1`` and ``http2`` with httpx's pooled transports;
+any other name (``http3`` from the fluentai-http3 plugin) comes from a plugin's
+``fluentai_transport`` hook. Users choose per client or per provider.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from .errors import ConfigurationError
+
+PLUGIN_FOR = {"http3": "fluentai-http3"}  # named in the error when no plugin serves it
+
+
+class TransportOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """``verify`` is True, False, a CA bundle path or an ssl.SSLContext. Pool limits are
+    per provider; long-lived streams need more connections than httpx's default 100."""
+
+    name: str = "http1"
+    verify: Any = True
+    max_connections: int | None = 1000
+    max_keepalive_connections: int | None = 100
+    keepalive_expiry: float | None = 30.0
+
+    def ssl_context(self) -> ssl.SSLContext | bool:
+        """``verify`` as httpx takes it (a path becomes a context)."""
+        if isinstance(self.verify, (str, os.PathLike)):
+            return ssl.create_default_context(cafile=os.fspath(self.verify))
+        return self.verify  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"TransportOptions(name={self.name!r})"
+
+
+def options_from(value: Any, default: TransportOptions | None = None,
+                 env: Mapping[str, str] | None = None, variable: str = "FLUENTAI_TRANSPORT"
+                 ) -> TransportOptions:
+    """``transport=`` may be a name, TransportOptions, or None (the environment variable,
+    then the default)."""
+    if value is None:
+        named = (os.environ if env is None else env).get(variable)
+        if named:
+            value = named
+        else:
+            return default or TransportOptions()
+    if isinstance(value, TransportOptions):
+        return value
+    if isinstance(value, str):
+        base = default or TransportOptions()
+        return msgspec.structs.replace(base, name=value.strip().lower())
+    raise TypeError(f"transport= takes a name such as 'http2' or TransportOptions, not "
+                    f"{type(value).__name__}")
+
+
+def httpx_transport(options: TransportOptions, is_async: bool) -> Any:
+    """httpx's pooled transport for ``http1`` / ``http2``; None for any other name."""
+    if options.name not in ("http1", "http2"):
+        return None
+    import httpx
+
+    limits = httpx.Limits(max_connections=options.max_connections,
+                          max_keepalive_connections=options.max_keepalive_connections,
+                          keepalive_expiry=options.keepalive_expiry)
+    cls = httpx.AsyncHTTPTransport if is_async else httpx.HTTPTransport
+    try:
+        return cls(http2=options.name == "http2", verify=options.ssl_context(),
+                   limits=limits, retries=0)
+    except ImportError as exc:
+        raise ConfigurationError("HTTP/2 needs the h2 package: pip install "
+                                 "'fluentai-core[http2]'") from exc
+
+
+def missing(name: str) -> ConfigurationError:
+    dist = PLUGIN_FOR.get(name, f"a plugin that provides the {name!r} transport")
+    return ConfigurationError(f"No installed plugin provides the transport {name!r}: "
+                              f"pip install {dist}")
