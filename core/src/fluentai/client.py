@@ -392,16 +392,19 @@ class Stream:
 
     def __init__(self, client: Client, candidates: list[tuple[Provider, ChatRequest]],
                  retry: RetryPolicy | int | None, timeout: Any) -> None:
-        self._client = client
-        self._candidates = candidates
-        self._retry = retry
-        self._timeout = timeout
+        self._args = (client, candidates, retry, timeout)
+        self._outcome = _Outcome()
         self._iter: Iterator[StreamEvent] | None = None
-        self.response: ChatResponse | None = None
+
+    @property
+    def response(self) -> ChatResponse | None:
+        return self._outcome.response
 
     def __iter__(self) -> Iterator[StreamEvent]:
+        # the generator must not reference the Stream: a loop left by ``break`` then frees
+        # both at once and the connection closes now, not at the next garbage collection
         if self._iter is None:
-            self._iter = self._events()
+            self._iter = _sync_events(*self._args, self._outcome)
         return self._iter
 
     def __enter__(self) -> Stream:
@@ -428,79 +431,95 @@ class Stream:
             if text is not None and type(ev).__name__ == "TextDelta":
                 yield text
 
-    def _start(self, deadline: Deadline) -> _StreamRun:
-        """The first candidate that delivers content (with retries and fallbacks)."""
-        core = self._client._core
-        for i, (provider, request) in enumerate(self._candidates):
-            op = telemetry.start(provider, request)
 
-            def attempt(provider: Provider = provider, request: ChatRequest = request,
-                        op: telemetry.Operation = op, i: int = i) -> _StreamRun:
-                response = self._client._attempt(provider, request, op, deadline, stream=True)
-                run = _StreamRun(core, provider, request, self._candidates[:i], op, deadline)
-                run.response_ = response
-                try:
-                    run.chunks = response.iter_bytes()
-                    self._until_content(run)
-                except BaseException:
-                    response.close()
-                    raise
-                return run
+
+class _Outcome:
+    """Where a stream's generator leaves the collected response."""
+
+    __slots__ = ("response",)
+
+    def __init__(self) -> None:
+        self.response: ChatResponse | None = None
+
+
+def _sync_start(client: Client, candidates: list[tuple[Provider, ChatRequest]],
+                retry_: RetryPolicy | int | None, deadline: Deadline) -> _StreamRun:
+    """The first candidate that delivers content (with retries and fallbacks)."""
+    core = client._core
+    for i, (provider, request) in enumerate(candidates):
+        op = telemetry.start(provider, request)
+
+        def attempt(provider: Provider = provider, request: ChatRequest = request,
+                    op: telemetry.Operation = op, i: int = i) -> _StreamRun:
+            response = client._attempt(provider, request, op, deadline, stream=True)
+            run = _StreamRun(core, provider, request, candidates[:i], op, deadline)
+            run.response_ = response
             try:
-                return retry.call(core.policy(self._retry, deadline), attempt,
-                                  core.on_retry(provider, op))
-            except FluentAIError as exc:
-                op.fail(exc)
-                if core.fall_through(exc, i == len(self._candidates) - 1, request.model):
-                    continue
+                run.chunks = response.iter_bytes()
+                _sync_until_content(run)
+            except BaseException:
+                response.close()
                 raise
-        raise AssertionError("unreachable: the last candidate raises")
-
-    @staticmethod
-    def _until_content(run: _StreamRun) -> None:
-        watch = run.watch()
+            return run
         try:
-            for data in run.chunks:
-                run.hold(data)
-                if run.content or run.error:
-                    break
-            else:
-                run.hold_end()
-        except httpx.TransportError as exc:
-            raise run.core.transport_error(run.provider, exc, run.deadline) from None
-        finally:
-            alarms.cancel(watch)
-        run.started()
-
-    def _events(self) -> Iterator[StreamEvent]:
-        run = self._start(self._client._core.deadline(self._timeout, stream=True))
-        watch = None
-        try:
-            yield from run.held
-            if run.error:
-                raise run.error
-            watch = run.watch()
-            for data in run.chunks:
-                yield from run.feed(data)
-                if run.error:
-                    raise run.error
-            yield from run.close()
-            if run.error:
-                raise run.error
-        except httpx.TransportError as exc:
-            error = run.broken(exc)
-            run.abandon(error)
-            raise error from None
-        except StreamInterruptedError as exc:
-            run.abandon(exc)
-            raise run.claim(exc) from None
-        except BaseException as exc:
-            run.abandon(exc)
+            return retry.call(core.policy(retry_, deadline), attempt,
+                              core.on_retry(provider, op))
+        except FluentAIError as exc:
+            op.fail(exc)
+            if core.fall_through(exc, i == len(candidates) - 1, request.model):
+                continue
             raise
-        finally:
-            alarms.cancel(watch)
-            run.response_.close()
-        self.response = run.response()
+    raise AssertionError("unreachable: the last candidate raises")
+
+
+def _sync_until_content(run: _StreamRun) -> None:
+    watch = run.watch()
+    try:
+        for data in run.chunks:
+            run.hold(data)
+            if run.content or run.error:
+                break
+        else:
+            run.hold_end()
+    except httpx.TransportError as exc:
+        raise run.core.transport_error(run.provider, exc, run.deadline) from None
+    finally:
+        alarms.cancel(watch)
+    run.started()
+
+
+def _sync_events(client: Client, candidates: list[tuple[Provider, ChatRequest]],
+                 retry_: RetryPolicy | int | None, timeout: Any, outcome: _Outcome
+                 ) -> Iterator[StreamEvent]:
+    run = _sync_start(client, candidates, retry_, client._core.deadline(timeout,
+                                                                        stream=True))
+    watch = None
+    try:
+        yield from run.held
+        if run.error:
+            raise run.error
+        watch = run.watch()
+        for data in run.chunks:
+            yield from run.feed(data)
+            if run.error:
+                raise run.error
+        yield from run.close()
+        if run.error:
+            raise run.error
+    except httpx.TransportError as exc:
+        error = run.broken(exc)
+        run.abandon(error)
+        raise error from None
+    except StreamInterruptedError as exc:
+        run.abandon(exc)
+        raise run.claim(exc) from None
+    except BaseException as exc:
+        run.abandon(exc)
+        raise
+    finally:
+        alarms.cancel(watch)
+        run.response_.close()
+    outcome.response = run.response()
 
 
 class _StreamRun:
@@ -551,6 +570,7 @@ class _StreamRun:
             self.error.partial = None  # nothing was delivered: the error may be retried
             raise self.error
         self.deadline.got_first()
+        self.response_.request.extensions["timeout"].update(self.deadline.extension(first=False))
         self.op.first_chunk()
 
     def feed(self, data: bytes) -> list[StreamEvent]:
@@ -609,16 +629,17 @@ class AsyncStream:
 
     def __init__(self, client: AsyncClient, candidates: list[tuple[Provider, ChatRequest]],
                  retry: RetryPolicy | int | None, timeout: Any) -> None:
-        self._client = client
-        self._candidates = candidates
-        self._retry = retry
-        self._timeout = timeout
+        self._args = (client, candidates, retry, timeout)
+        self._outcome = _Outcome()
         self._iter: AsyncIterator[StreamEvent] | None = None
-        self.response: ChatResponse | None = None
+
+    @property
+    def response(self) -> ChatResponse | None:
+        return self._outcome.response
 
     def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        if self._iter is None:
-            self._iter = self._events()
+        if self._iter is None:  # no reference back to the stream, as in Stream
+            self._iter = _async_events(*self._args, self._outcome)
         return self._iter
 
     async def __aenter__(self) -> AsyncStream:
@@ -642,86 +663,91 @@ class AsyncStream:
             if type(ev).__name__ == "TextDelta":
                 yield ev.text  # type: ignore[union-attr]
 
-    async def _start(self, deadline: Deadline) -> _StreamRun:
-        core = self._client._core
-        for i, (provider, request) in enumerate(self._candidates):
-            op = telemetry.start(provider, request)
 
-            async def attempt(provider: Provider = provider, request: ChatRequest = request,
-                              op: telemetry.Operation = op, i: int = i) -> _StreamRun:
-                response = await self._client._attempt(provider, request, op, deadline,
-                                                       stream=True)
-                run = _StreamRun(core, provider, request, self._candidates[:i], op, deadline)
-                run.response_ = response
-                try:
-                    run.chunks = response.aiter_bytes()
-                    await self._until_content(run)
-                except BaseException:
-                    await response.aclose()
-                    raise
-                return run
+
+async def _async_start(client: AsyncClient, candidates: list[tuple[Provider, ChatRequest]],
+                       retry_: RetryPolicy | int | None, deadline: Deadline) -> _StreamRun:
+    core = client._core
+    for i, (provider, request) in enumerate(candidates):
+        op = telemetry.start(provider, request)
+
+        async def attempt(provider: Provider = provider, request: ChatRequest = request,
+                          op: telemetry.Operation = op, i: int = i) -> _StreamRun:
+            response = await client._attempt(provider, request, op, deadline, stream=True)
+            run = _StreamRun(core, provider, request, candidates[:i], op, deadline)
+            run.response_ = response
             try:
-                return await retry.acall(core.policy(self._retry, deadline), attempt,
-                                         core.on_retry(provider, op))
-            except FluentAIError as exc:
-                op.fail(exc)
-                if core.fall_through(exc, i == len(self._candidates) - 1, request.model):
-                    continue
+                run.chunks = response.aiter_bytes()
+                await _async_until_content(run)
+            except BaseException:
+                await response.aclose()
                 raise
-        raise AssertionError("unreachable: the last candidate raises")
-
-    @staticmethod
-    async def _until_content(run: _StreamRun) -> None:
+            return run
         try:
-            while True:
-                data = await _next_chunk(run.chunks, run.deadline)
-                if data is None:
-                    run.hold_end()
-                    break
-                run.hold(data)
-                if run.content or run.error:
-                    break
-        except (httpx.TransportError, TimeoutError) as exc:
-            raise run.core.transport_error(run.provider, exc, run.deadline) from None
-        run.started()
-
-    async def _events(self) -> AsyncIterator[StreamEvent]:
-        deadline = self._client._core.deadline(self._timeout, stream=True)
-        run = await self._start(deadline)
-        try:
-            for ev in run.held:
-                yield ev
-            if run.error:
-                raise run.error
-            if deadline.next() is None:  # the hot path: no clock to watch
-                async for data in run.chunks:
-                    for ev in run.feed(data):
-                        yield ev
-                    if run.error:
-                        raise run.error
-            else:
-                while (data := await _next_chunk(run.chunks, deadline)) is not None:
-                    for ev in run.feed(data):
-                        yield ev
-                    if run.error:
-                        raise run.error
-            for ev in run.close():
-                yield ev
-            if run.error:
-                raise run.error
-        except (httpx.TransportError, TimeoutError) as exc:
-            error = run.broken(exc)
-            run.abandon(error)
-            raise error from None
-        except StreamInterruptedError as exc:
-            run.abandon(exc)
-            raise run.claim(exc) from None
-        except BaseException as exc:
-            run.abandon(exc)
+            return await retry.acall(core.policy(retry_, deadline), attempt,
+                                     core.on_retry(provider, op))
+        except FluentAIError as exc:
+            op.fail(exc)
+            if core.fall_through(exc, i == len(candidates) - 1, request.model):
+                continue
             raise
-        finally:
-            await run.response_.aclose()
-        self.response = run.response()
+    raise AssertionError("unreachable: the last candidate raises")
+
+
+async def _async_until_content(run: _StreamRun) -> None:
+    try:
+        while True:
+            data = await _next_chunk(run.chunks, run.deadline)
+            if data is None:
+                run.hold_end()
+                break
+            run.hold(data)
+            if run.content or run.error:
+                break
+    except (httpx.TransportError, TimeoutError) as exc:
+        raise run.core.transport_error(run.provider, exc, run.deadline) from None
+    run.started()
+
+
+async def _async_events(client: AsyncClient, candidates: list[tuple[Provider, ChatRequest]],
+                        retry_: RetryPolicy | int | None, timeout: Any, outcome: _Outcome
+                        ) -> AsyncIterator[StreamEvent]:
+    deadline = client._core.deadline(timeout, stream=True)
+    run = await _async_start(client, candidates, retry_, deadline)
+    try:
+        for ev in run.held:
+            yield ev
+        if run.error:
+            raise run.error
+        if deadline.next() is None:  # the hot path: no clock to watch
+            async for data in run.chunks:
+                for ev in run.feed(data):
+                    yield ev
+                if run.error:
+                    raise run.error
+        else:
+            while (data := await _next_chunk(run.chunks, deadline)) is not None:
+                for ev in run.feed(data):
+                    yield ev
+                if run.error:
+                    raise run.error
+        for ev in run.close():
+            yield ev
+        if run.error:
+            raise run.error
+    except (httpx.TransportError, TimeoutError) as exc:
+        error = run.broken(exc)
+        run.abandon(error)
+        raise error from None
+    except StreamInterruptedError as exc:
+        run.abandon(exc)
+        raise run.claim(exc) from None
+    except BaseException as exc:
+        run.abandon(exc)
+        raise
+    finally:
+        await run.response_.aclose()
+    outcome.response = run.response()
 
 
 def _read(response: httpx.Response, deadline: Deadline) -> None:
@@ -839,11 +865,13 @@ class Client(_Facade):
             with op.step("fluentai.encode"):
                 http_request, auth = core.encode(provider, request)
             deadline.attempt()
-            limits = http_request.extensions["timeout"] = deadline.extension(headers=True)
+            limits = http_request.extensions["timeout"] = deadline.extension(first=True)
             try:
                 with op.step("fluentai.transport"):
                     response = self._http(provider).send(http_request, auth=auth, stream=True)
-                    limits.update(deadline.extension(headers=False))  # read at body start
+                    # HTTP/1.1 reads its body limit once: the watchdog keeps the first-token
+                    # deadline there; other versions read it per read and keep the clamp
+                    limits.update(deadline.extension(first=response.http_version != "HTTP/1.1"))
                     if not stream or response.status_code >= 400:
                         _read(response, deadline)
             except httpx.TransportError as exc:
@@ -1002,12 +1030,12 @@ class AsyncClient(_Facade):
             with op.step("fluentai.encode"):
                 http_request, auth = core.encode(provider, request)
             deadline.attempt()
-            limits = http_request.extensions["timeout"] = deadline.extension(headers=True)
+            limits = http_request.extensions["timeout"] = deadline.extension(first=True)
             try:
                 with op.step("fluentai.transport"):
                     response = await _within(deadline, self._http(provider).send(
                         http_request, auth=auth, stream=True))
-                    limits.update(deadline.extension(headers=False))
+                    limits.update(deadline.extension(first=response.http_version != "HTTP/1.1"))
                     if not stream or response.status_code >= 400:
                         await _within(deadline, _aread(response))
             except (httpx.TransportError, TimeoutError) as exc:

@@ -101,12 +101,13 @@ class Deadline:
             return "first_token"
         return None
 
-    def extension(self, *, headers: bool) -> dict[str, float | None]:
-        """httpx's per-request ``timeout`` extension, each limit cut to the time left. While
-        ``headers`` are awaited the first-token deadline counts too; after them it is the
-        watchdog's (a clamped read limit would then also cut every later gap)."""
+    def extension(self, *, first: bool) -> dict[str, float | None]:
+        """httpx's per-request ``timeout`` extension, each limit cut to the time left; with
+        ``first`` the first-token deadline counts too. httpcore reads the limits again at
+        each phase (HTTP/1.1) or each read (HTTP/2), so the client updates them as the
+        call goes on."""
         t = self.timeout
-        until = self.next() if headers else self.total_at
+        until = self.next() if first else self.total_at
         limits = {"connect": t.connect, "read": t.read, "write": t.write, "pool": t.pool}
         if until is None:
             return limits

@@ -4,5 +4,7 @@ the conformance kit."""
 
 from .cassettes import Interaction, fixtures_dir, load_cassette, sse_body
 from .server import ReplayServer, Reply
+from .tls import TLS, make_tls
 
-__all__ = ["Interaction", "ReplayServer", "Reply", "fixtures_dir", "load_cassette", "sse_body"]
+__all__ = ["TLS", "Interaction", "ReplayServer", "Reply", "fixtures_dir", "load_cassette",
+           "make_tls", "sse_body"]

@@ -1,22 +1,32 @@
-"""A real HTTP server on 127.0.0.1 (an ASGI app under uvicorn, in a background thread)
-that serves scripted or recorded responses and keeps every request it received.
+"""A real HTTP server on 127.0.0.1 (an ASGI app in a background thread) that serves
+scripted or recorded responses and keeps every request it received.
+
+Plain HTTP/1.1 runs under uvicorn. With ``tls=`` (see ``fluentai.testing.tls``) it runs
+under hypercorn, which speaks HTTP/1.1 and HTTP/2 (ALPN) on TCP and, with ``http3=True``,
+HTTP/3 over QUIC on the same port number.
 
 Streamed bodies go out one frame per write (one SSE event, one NDJSON line), as providers
 send them, so clients meet real chunked transfer framing. Faults are scriptable: a delay
-before the first byte, a pause between chunks, a connection dropped after N chunks.
+before the headers or before the body, a pause between chunks, a connection dropped after
+N chunks. The server also counts responses in flight and responses the client abandoned.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cassettes import Interaction
+
+if TYPE_CHECKING:
+    from .tls import TLS
 
 _SSE_EVENT = re.compile(rb".*?(?:\r\n\r\n|\n\n|\r\r)", re.DOTALL)
 _HOP_HEADERS = {"content-length", "transfer-encoding", "content-encoding", "connection",
@@ -28,8 +38,9 @@ class Reply:
 
     def __init__(self, status: int = 200, body: bytes | str | Any = b"", *,
                  headers: dict[str, str] | None = None, chunks: list[bytes] | None = None,
-                 path: str | None = None, delay: float = 0.0, chunk_delay: float = 0.0,
-                 drop_after: int | None = None, repeat: bool = False) -> None:
+                 path: str | None = None, delay: float = 0.0, body_delay: float = 0.0,
+                 chunk_delay: float = 0.0, drop_after: int | None = None,
+                 repeat: bool = False) -> None:
         if not isinstance(body, (bytes, str)):
             body = json.dumps(body)
             headers = {"content-type": "application/json", **(headers or {})}
@@ -38,7 +49,8 @@ class Reply:
         self.headers = {k.lower(): v for k, v in (headers or {}).items()}
         self.chunks = chunks if chunks is not None else split_frames(self.body, self.headers)
         self.path = path
-        self.delay = delay
+        self.delay = delay  # before the headers
+        self.body_delay = body_delay  # after the headers, before the first chunk
         self.chunk_delay = chunk_delay
         self.drop_after = drop_after
         self.repeat = repeat
@@ -73,13 +85,16 @@ class Received:
     """A request as the server saw it."""
 
     def __init__(self, method: str, path: str, query: str, headers: dict[str, str],
-                 body: bytes, raw_path: str = "") -> None:
+                 body: bytes, raw_path: str = "", http_version: str = "1.1",
+                 client_port: int = 0) -> None:
         self.method = method
         self.path = path
         self.raw_path = raw_path or path  # percent-encoded, exactly as sent
         self.query = query
         self.headers = headers
         self.body = body
+        self.http_version = http_version
+        self.client_port = client_port  # one per connection (per QUIC path for HTTP/3)
 
     @property
     def json(self) -> Any:
@@ -96,13 +111,21 @@ class _Dropped(Exception):
 class ReplayServer:
     """``with ReplayServer([Reply(...)]) as server: client(base_url=server.url)``."""
 
-    def __init__(self, replies: list[Reply] | None = None, *, host: str = "127.0.0.1") -> None:
+    def __init__(self, replies: list[Reply] | None = None, *, host: str = "127.0.0.1",
+                 tls: TLS | None = None, http3: bool = False) -> None:
+        if http3 and tls is None:
+            raise ValueError("HTTP/3 needs tls= (QUIC is always encrypted)")
         self._replies: deque[Reply] = deque(replies or ())
         self.requests: list[Received] = []
         self._host = host
+        self._tls = tls
+        self._http3 = http3
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._stop: Any = None
         self.port = 0
+        self.active = 0  # responses being sent right now
+        self.abandoned = 0  # responses the client walked away from
 
     @classmethod
     def from_cassette(cls, interactions: list[Interaction], **kw: Any) -> ReplayServer:
@@ -113,9 +136,24 @@ class ReplayServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self._host}:{self.port}"
+        scheme = "https" if self._tls else "http"
+        return f"{scheme}://{self._host}:{self.port}"
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until no response is in flight (True), or give up after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while self.active and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.active == 0
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                kind = message["type"].removeprefix("lifespan.")
+                await send({"type": f"lifespan.{kind}.complete"})
+                if kind == "shutdown":
+                    return
         if scope["type"] != "http":
             return
         body = b""
@@ -126,22 +164,51 @@ class ReplayServer:
             more = message.get("more_body", False)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode()
+        client = scope.get("client") or ("", 0)
         self.requests.append(Received(scope["method"], scope["path"],
-                                      scope["query_string"].decode(), headers, body, raw_path))
+                                      scope["query_string"].decode(), headers, body, raw_path,
+                                      scope.get("http_version", "1.1"), client[1]))
         reply = self._next(scope["path"])
+        gone = asyncio.Event()
+
+        async def watch() -> None:  # the client may leave at any moment
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+
+        watcher = asyncio.ensure_future(watch())
+        self.active += 1
+        try:
+            await self._respond(reply, send, gone)
+        except OSError:  # the connection went away under a write
+            gone.set()
+        finally:
+            self.active -= 1
+            if gone.is_set():
+                self.abandoned += 1
+            watcher.cancel()
+
+    async def _respond(self, reply: Reply, send: Any, gone: asyncio.Event) -> None:
         if reply.delay:
-            await asyncio.sleep(reply.delay)
+            await _sleep_unless(gone, reply.delay)
         out_headers = [(k.encode(), v.encode()) for k, v in reply.headers.items()
                        if k not in _HOP_HEADERS]
+        if gone.is_set():
+            return
         await send({"type": "http.response.start", "status": reply.status,
                     "headers": out_headers})
+        if reply.body_delay:
+            await _sleep_unless(gone, reply.body_delay)
         for i, chunk in enumerate(reply.chunks):
+            if gone.is_set():
+                return
             if reply.drop_after is not None and i >= reply.drop_after:
                 raise _Dropped("connection dropped on purpose")
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
             if reply.chunk_delay:
-                await asyncio.sleep(reply.chunk_delay)
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+                await _sleep_unless(gone, reply.chunk_delay)
+        if not gone.is_set():
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     def _next(self, path: str) -> Reply:
         if not self._replies:
@@ -155,6 +222,8 @@ class ReplayServer:
         return reply
 
     def start(self) -> ReplayServer:
+        if self._tls is not None:
+            return self._start_hypercorn(self._tls)
         import uvicorn
 
         config = uvicorn.Config(self, host=self._host, port=0, log_level="critical",
@@ -171,7 +240,42 @@ class ReplayServer:
         self.port = self._server.servers[0].sockets[0].getsockname()[1]
         return self
 
+    def _start_hypercorn(self, tls: TLS) -> ReplayServer:
+        from hypercorn.asyncio import serve
+        from hypercorn.config import Config
+
+        config = Config()
+        config.certfile, config.keyfile = str(tls.cert_file), str(tls.key_file)
+        config.accesslog = None
+        config.errorlog = None
+        config.graceful_timeout = 0.2
+        tcp, udp = _listening_sockets(self._host, udp=self._http3)
+        self.port = tcp.getsockname()[1]
+        config.bind = [f"fd://{tcp.detach()}"]  # hypercorn takes the bound sockets over
+        if udp is not None:
+            config.quic_bind = [f"fd://{udp.detach()}"]
+        started = threading.Event()
+
+        async def main() -> None:
+            self._stop = (asyncio.get_running_loop(), asyncio.Event())
+            started.set()
+            await serve(self, config,  # type: ignore[arg-type]
+                        shutdown_trigger=self._stop[1].wait)
+
+        self._thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
+        self._thread.start()
+        if not started.wait(10):
+            raise RuntimeError("replay server did not start")
+        self._server = "hypercorn"
+        return self
+
     def stop(self) -> None:
+        if self._stop is not None:
+            loop, event = self._stop
+            loop.call_soon_threadsafe(event.set)
+            if self._thread is not None:  # a client that keeps its connection open holds
+                self._thread.join(timeout=1)  # the (daemon) thread: close clients first
+            self._stop = self._server = None
         if self._server is not None:
             self._server.should_exit = True
             if self._thread is not None:
@@ -183,3 +287,31 @@ class ReplayServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+async def _sleep_unless(gone: asyncio.Event, seconds: float) -> None:
+    """Sleep, but wake at once if the client leaves."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(gone.wait(), seconds)
+
+
+def _listening_sockets(host: str, *, udp: bool) -> tuple[socket.socket, socket.socket | None]:
+    """A listening TCP socket on a free port and, for HTTP/3, a UDP socket on the same
+    port number (as real servers advertise h3 on their HTTPS port)."""
+    for _ in range(50):
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        tcp.bind((host, 0))
+        tcp.listen(1024)
+        tcp.set_inheritable(True)
+        if not udp:
+            return tcp, None
+        quic = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            quic.bind((host, tcp.getsockname()[1]))
+        except OSError:
+            tcp.close()
+            quic.close()
+            continue
+        return tcp, quic
+    raise RuntimeError("no port free on both TCP and UDP")
