@@ -21,7 +21,7 @@ _EXPORTS = {
     "Provider": "provider", "Secret": "provider",
     "OpenAICompatible": "wire.openai",
     "hookimpl": "hookspecs", "tool_from_function": "tools", "collect": "events",
-    "RetryPolicy": "retry",
+    "RetryPolicy": "retry", "Timeout": "timeouts", "TransportOptions": "transport",
 }
 
 if TYPE_CHECKING:
@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from .hookspecs import hookimpl
     from .provider import Provider, Secret
     from .retry import RetryPolicy
+    from .timeouts import Timeout
     from .tools import tool_from_function
+    from .transport import TransportOptions
     from .types import (
         ChatResponse,
         Citation,

@@ -28,7 +28,10 @@ def _client(args: argparse.Namespace) -> Any:
         from . import telemetry
 
         atexit.register(telemetry.setup_tracing())  # flush spans before exiting
-    return Client()
+    from .timeouts import Timeout
+
+    timeout = Timeout(total=args.timeout) if getattr(args, "timeout", None) else None
+    return Client(transport=getattr(args, "transport", None), timeout=timeout)
 
 
 def _print_json(value: Any) -> None:
@@ -59,6 +62,12 @@ def cmd_providers(args: argparse.Namespace) -> int:
         _table(rows, ["PROVIDER", "NAME", "DISTRIBUTION", "VERSION", "CONFIGURED"])
     else:
         print("No provider plugins installed: pip install fluentai-openai (or another).")
+    owners = {id(info) for info in registry.owners.values()}
+    others = [p for p in registry.plugins if p.error is None and id(p) not in owners
+              and p.distribution]
+    if others and not args.json:  # plugins that add a seam (a transport, auth) not a provider
+        print("\nother plugins: " + ", ".join(f"{p.distribution} {p.version} ({p.name})"
+                                             for p in others))
     for broken in registry.broken:
         print(f"warning: {broken.error}", file=sys.stderr)
     return 0
@@ -177,6 +186,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fluentai", description="One API over every LLM provider.")
     p.add_argument("--log", choices=["console", "json"],
                    help="structured logs of every request on stderr")
+    p.add_argument("--transport", help="http1 (default), http2, or a plugin's (http3)")
+    p.add_argument("--timeout", type=float, help="seconds the whole call may take")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("providers", help="installed provider plugins and their configuration")

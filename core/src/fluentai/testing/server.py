@@ -180,7 +180,9 @@ class ReplayServer:
         self.active += 1
         try:
             await self._respond(reply, send, gone)
-        except OSError:  # the connection went away under a write
+        except _Dropped:
+            raise
+        except Exception:  # the client went away under a write (servers raise differently)
             gone.set()
         finally:
             self.active -= 1
