@@ -60,6 +60,8 @@ for _name in PLUGINS:
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks against raw httpx, the openai SDK and litellm; writes bench/RESULTS.md."""
-    session.install(str(ROOT / "core"), str(ROOT / "plugins" / "fluentai-openai"),
-                    "openai", "litellm", "opentelemetry-sdk", "uvicorn")
+    session.install(_with_extras(ROOT / "core", ("testing", "http2")),
+                    str(ROOT / "plugins" / "fluentai-openai"),
+                    str(ROOT / "plugins" / "fluentai-http3"),
+                    "openai", "litellm", "opentelemetry-sdk")
     session.run("python", "bench/run.py", *session.posargs)

@@ -29,12 +29,14 @@ REPEATS = 5
 # --- the clients, each consuming one stream / one request ------------------------------
 
 
-def make_stream_consumer(client: str, url: str) -> Callable[[str], Awaitable[int]]:
+def make_stream_consumer(client: str, url: str, transport: str = "http1",
+                         ca: str | None = None) -> Callable[[str], Awaitable[int]]:
     """An async function that consumes one streamed response and returns the chunk count."""
     if client == "raw":
         import httpx
 
-        http = httpx.AsyncClient(base_url=url, timeout=600)
+        http = httpx.AsyncClient(base_url=url, timeout=600, http2=transport == "http2",
+                                 verify=_verify(ca))
 
         async def raw(model: str) -> int:
             n = 0
@@ -54,7 +56,9 @@ def make_stream_consumer(client: str, url: str) -> Callable[[str], Awaitable[int
     if client == "fluentai":
         import fluentai
 
-        fa = fluentai.AsyncClient(providers={"openai": {"api_key": "x", "base_url": url}})
+        fa = fluentai.AsyncClient(providers={"openai": {"api_key": "x", "base_url": url}},
+                                  transport=fluentai.TransportOptions(name=transport,
+                                                                      verify=ca or True))
 
         async def fluent(model: str) -> int:
             n = 0
@@ -121,6 +125,12 @@ def make_requester(client: str, url: str) -> Callable[[], object]:
                                       messages=MESSAGES)
 
 
+def _verify(ca: str | None) -> Any:
+    import ssl
+
+    return ssl.create_default_context(cafile=ca) if ca else True
+
+
 # --- one worker process: one client, one scenario ---------------------------------------
 
 
@@ -160,7 +170,11 @@ def worker(client: str, scenario: str, url: str, tracing: str) -> dict[str, Any]
                 call()
             samples.append((time.process_time() - start) / 200 * 1e6)
         return {"us": statistics.median(samples), "samples": samples}
-    consume = make_stream_consumer(client, url)
+    transport, ca = "http1", None
+    if scenario.startswith("tls-"):  # tls-<transport>-<kind>-<n>: the transport comparison
+        _, transport, scenario = scenario.split("-", 2)
+        ca = str(HERE / ".tls" / "ca.pem")
+    consume = make_stream_consumer(client, url, transport, ca)
     if scenario.startswith("concurrent"):
         _, streams, chunks = scenario.split("-")
 
@@ -249,6 +263,10 @@ def main(quick: bool) -> None:
         "concurrent_500": f"concurrent-500-{500 // scale}",
     }
     results: dict[str, dict[str, Any]] = {}
+    tls_server = subprocess.Popen([sys.executable, str(HERE / "server.py"), "--tls",
+                                   str(HERE / ".tls")], stdout=subprocess.PIPE, text=True)
+    assert tls_server.stdout is not None
+    tls_url = f"https://127.0.0.1:{tls_server.stdout.readline().strip()}"
     try:
         for label, scenario in scenarios.items():
             for client in clients:
@@ -261,9 +279,18 @@ def main(quick: bool) -> None:
                 "request": run_worker("fluentai", "request", url, mode)}
         imports = {m: import_cost(m) for m in ("httpx", "fluentai", "openai", "litellm")
                    if m == "fluentai" or importlib.util.find_spec(m)}
+        transports = {}
+        for name in ("http1", "http2", "http3"):
+            for client in ("raw", "fluentai"):
+                if client == "raw" and name == "http3":
+                    continue  # httpx has no HTTP/3
+                print(f"transport {name:5} {client}", file=sys.stderr, flush=True)
+                transports[(name, client)] = run_worker(
+                    client, f"tls-{name}-text-{5000 // scale}", tls_url)
     finally:
         server.terminate()
-    write_results(results, tracing, imports, clients, scenarios)
+        tls_server.terminate()
+    write_results(results, tracing, imports, clients, scenarios, transports)
 
 
 def _fmt(x: float | None, unit: str = "") -> str:
@@ -271,8 +298,8 @@ def _fmt(x: float | None, unit: str = "") -> str:
 
 
 def write_results(results: dict[str, dict[str, Any]], tracing: dict[str, Any],
-                  imports: dict[str, Any], clients: list[str], scenarios: dict[str, str]
-                  ) -> None:
+                  imports: dict[str, Any], clients: list[str], scenarios: dict[str, str],
+                  transports: dict[tuple[str, str], Any]) -> None:
     lines = ["# Benchmark results", "",
              f"Machine: {platform.machine()}, {_cpus()} cores, Python "
              f"{platform.python_version()}, {platform.system()}. Versions: httpx "
@@ -314,6 +341,17 @@ def write_results(results: dict[str, dict[str, Any]], tracing: dict[str, Any],
         note = " (+ one plugin resolved)" if module == "fluentai" else ""
         lines.append(f"| {module}{note} | {r['ms']:.0f} | {r['modules']} | "
                      f"{r['rss_mb']:.0f} | {r['ms'] / ours_ms:.1f}× |")
+    h1 = (transports.get(("http1", "fluentai")) or {}).get("us")
+    lines += ["", "## Transports (client CPU per streamed chunk, µs; TLS, hypercorn server, "
+              "`text-5000`)", "",
+              "| transport | raw httpx | fluentai | fluentai ÷ raw | fluentai ÷ fluentai on "
+              "HTTP/1.1 |", "|---|---|---|---|---|"]
+    for name in ("http1", "http2", "http3"):
+        raw = (transports.get((name, "raw")) or {}).get("us")
+        ours = (transports.get((name, "fluentai")) or {}).get("us")
+        lines.append(f"| {name} | {_fmt(raw)} | {_fmt(ours)} | "
+                     f"{f'{ours / raw:.2f}×' if raw and ours else '-'} | "
+                     f"{f'{ours / h1:.2f}×' if h1 and ours else '-'} |")
     absent, none, sdk = tracing["off"], tracing["none"], tracing["sdk"]
     lines += ["", "## Tracing overhead (fluentai, µs)", "",
               "| | telemetry absent (`FLUENTAI_TELEMETRY=off`) | no tracer provider | "

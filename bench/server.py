@@ -5,6 +5,10 @@ send; or, for ``bulk-*`` models, the whole body in 64 KiB writes.
 The model name picks the scenario: ``text-N`` (N text deltas), ``tool-N`` (a tool call
 whose arguments arrive in N deltas), ``bulk-text-N``; non-streamed requests get a small
 chat completion.
+
+``server.py --tls DIR`` serves the same streams over TLS with hypercorn instead: HTTP/1.1
+and HTTP/2 on TCP and HTTP/3 on UDP at the same port, with a CA written to DIR/ca.pem (the
+transport comparison).
 """
 
 from __future__ import annotations
@@ -101,5 +105,45 @@ async def main(port: int) -> None:
         await server.serve_forever()
 
 
+def serve_tls(directory: str) -> None:
+    import time
+    from pathlib import Path
+    from typing import Any
+
+    from fluentai.testing import ReplayServer, make_tls
+
+    class Streams(ReplayServer):
+        async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                return await super().__call__(scope, receive, send)
+            body, more = b"", True
+            while more:
+                message = await receive()
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+            request = json.loads(body)
+            if not request.get("stream"):
+                await send({"type": "http.response.start", "status": 200,
+                            "headers": [(b"content-type", b"application/json")]})
+                await send({"type": "http.response.body", "body": COMPLETION})
+                return
+            model = request["model"]
+            frames = _cache.get(model) or _cache.setdefault(model, events(model))
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"text/event-stream")]})
+            for frame in frames:
+                await send({"type": "http.response.body", "body": frame, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+
+    Path(directory).mkdir(exist_ok=True)
+    server = Streams(tls=make_tls(Path(directory)), http3=True).start()
+    print(server.port, flush=True)
+    while True:
+        time.sleep(3600)
+
+
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 0))
+    if len(sys.argv) > 2 and sys.argv[1] == "--tls":
+        serve_tls(sys.argv[2])
+    else:
+        asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 0))
