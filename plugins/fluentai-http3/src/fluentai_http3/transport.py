@@ -9,7 +9,7 @@ import os
 import ssl
 import threading
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from aioquic.asyncio.client import connect
@@ -17,7 +17,7 @@ from aioquic.asyncio.protocol import QuicConnectionProtocol
 from aioquic.h3.connection import H3_ALPN, ErrorCode, H3Connection
 from aioquic.h3.events import DataReceived, H3Event, HeadersReceived
 from aioquic.quic.configuration import QuicConfiguration
-from aioquic.quic.events import ConnectionTerminated, QuicEvent, StreamReset
+from aioquic.quic.events import ConnectionTerminated, HandshakeCompleted, QuicEvent, StreamReset
 
 from fluentai.transport import TransportOptions
 
@@ -71,10 +71,17 @@ class _H3Protocol(QuicConnectionProtocol):
         self.h3 = H3Connection(self._quic)
         self.exchanges: dict[int, _Exchange] = {}
         self.terminated: str | None = None
+        # our own handshake future (aioquic's wait_connected shields one that nobody
+        # retrieves when the wait is abandoned, which asyncio then reports as an error)
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def quic_event_received(self, event: QuicEvent) -> None:
+        if isinstance(event, HandshakeCompleted) and not self.ready.done():
+            self.ready.set_result(None)
         if isinstance(event, ConnectionTerminated):
             self.terminated = event.reason_phrase or f"error {event.error_code}"
+            if not self.ready.done():
+                self.ready.set_exception(ConnectionError(self.terminated))
             for exchange in self.exchanges.values():
                 exchange.fail(httpx.RemoteProtocolError(
                     f"the QUIC connection closed: {self.terminated}"))
@@ -205,16 +212,22 @@ class AsyncHTTP3Transport(httpx.AsyncBaseTransport):
                 await _quietly_close(found[0])
             stack = contextlib.AsyncExitStack()
             config = QuicConfiguration(**{**vars(self._config), "server_name": host})
-            opening = stack.enter_async_context(
-                connect(host, port, configuration=config, create_protocol=_H3Protocol))
             try:
-                protocol = await _within(_limit(request, "connect"), opening,
-                                         httpx.ConnectTimeout)
+                opened = await stack.enter_async_context(connect(
+                    host, port, configuration=config, create_protocol=_H3Protocol,
+                    wait_connected=False))
+                protocol = cast(_H3Protocol, opened)
+                protocol.transmit()  # the first handshake flight
+                await _within(_limit(request, "connect"), protocol.ready, httpx.ConnectTimeout)
             except ConnectionError as exc:
+                await _quietly_close(stack)
                 raise httpx.ConnectError(f"QUIC handshake with {host}:{port} failed: "
                                          f"{exc or type(exc).__name__}") from None
+            except BaseException:
+                await _quietly_close(stack)
+                raise
             self._connections[(host, port)] = (stack, protocol)
-            return protocol  # type: ignore[no-any-return]
+            return protocol
 
     async def aclose(self) -> None:
         connections, self._connections = self._connections, {}
