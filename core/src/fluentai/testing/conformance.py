@@ -289,6 +289,20 @@ class ProviderSuite:
                 retry=RetryPolicy(max_attempts=2, initial_backoff=0.01)))
         assert type(events[-1]) is Finish and len(server.requests) == 2
 
+    def test_a_garbage_chunk_is_a_malformed_stream_error(self) -> None:
+        case = self.case("stream")
+        it = case.interactions()[case.interaction]
+        frames = list(Reply.from_interaction(it).chunks)
+        if len(frames) < 3:
+            pytest.skip("the stream recording has too few frames to corrupt")
+        middle = len(frames) // 2
+        frames[middle] = frames[middle].replace(b"{", b"{\x01garbage", 1)
+        bad = Reply(200, headers=it.response_headers, chunks=frames)
+        with ReplayServer([bad]) as server, pytest.raises(e.MalformedStreamError) as info:
+            list(self.client(server).stream(f"{self.provider}/{case.model}", case.prompt,
+                                            **case.call))
+        assert info.value.raw, "the undecodable bytes must be kept on .raw"
+
     def test_leaving_a_stream_early_frees_the_connection(self) -> None:
         case = self.case("stream")
         reply = case.reply()
@@ -301,6 +315,14 @@ class ProviderSuite:
         assert type(events[-1]) is Finish and len(server.requests) == 2
 
     # --- cases that need no recording -----------------------------------------------
+
+    def test_an_html_error_page_is_typed(self) -> None:
+        """A proxy in front of the provider answers with HTML, not the provider's JSON."""
+        page = Reply(502, "<html><body><h1>502 Bad Gateway</h1></body></html>",
+                     headers={"content-type": "text/html"})
+        with ReplayServer([page]) as server, pytest.raises(e.ServerError) as info:
+            self.any_call(self.client(server))
+        assert info.value.status_code == 502 and "502" in str(info.value)
 
     @pytest.mark.parametrize("status", sorted(ERROR_STATUSES))
     def test_error_mapping(self, status: int) -> None:
