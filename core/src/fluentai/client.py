@@ -59,6 +59,7 @@ from .types import (
 
 T = TypeVar("T")
 log = logging.getLogger("fluentai")
+MAX_MODEL_PAGES = 100  # a listing that pages further is a server bug, not a catalog
 
 
 class CheckResult(msgspec.Struct, kw_only=True):
@@ -973,7 +974,7 @@ class Client(_Facade):
             listed = None
             if live and p.lists_models and p.configured:
                 try:
-                    listed = self._send(p, ListModelsRequest())
+                    listed = self._list_models(p)
                 except FluentAIError:
                     if provider:  # asked for this provider: say what is wrong
                         raise
@@ -988,10 +989,22 @@ class Client(_Facade):
             return early
         start = time.perf_counter()
         try:
-            listed = self._send(p, ListModelsRequest())
+            listed = self._list_models(p)
         except FluentAIError as exc:
             return CheckResult(provider=p.name, ok=False, problem=str(exc))
         return self._core.checked(p, listed, start)
+
+    def _list_models(self, p: Provider) -> list[ModelInfo]:
+        """Every page of the provider's live listing."""
+        listed: list[ModelInfo] = []
+        token = None
+        for _ in range(MAX_MODEL_PAGES):
+            page = self._send(p, ListModelsRequest(page_token=token))
+            listed += page
+            token = getattr(page, "next_page", None)
+            if not token:
+                break
+        return listed
 
 
 class AsyncClient(_Facade):
@@ -1143,7 +1156,7 @@ class AsyncClient(_Facade):
             listed = None
             if live and p.lists_models and p.configured:
                 try:
-                    listed = await self._send(p, ListModelsRequest())
+                    listed = await self._list_models(p)
                 except FluentAIError:
                     if provider:
                         raise
@@ -1158,10 +1171,21 @@ class AsyncClient(_Facade):
             return early
         start = time.perf_counter()
         try:
-            listed = await self._send(p, ListModelsRequest())
+            listed = await self._list_models(p)
         except FluentAIError as exc:
             return CheckResult(provider=p.name, ok=False, problem=str(exc))
         return self._core.checked(p, listed, start)
+
+    async def _list_models(self, p: Provider) -> list[ModelInfo]:
+        listed: list[ModelInfo] = []
+        token = None
+        for _ in range(MAX_MODEL_PAGES):
+            page = await self._send(p, ListModelsRequest(page_token=token))
+            listed += page
+            token = getattr(page, "next_page", None)
+            if not token:
+                break
+        return listed
 
 
 def _batches(request: EmbedRequest, size: int) -> list[EmbedRequest]:

@@ -279,5 +279,7 @@ class Provider:
 
     def decode_list_models(self, request: ListModelsRequest,
                            response: httpx.Response) -> list[ModelInfo]:
+        """A list, or a ModelPage naming the next page (``request.page_token`` asks for
+        it)."""
         raise self._unsupported("live model listing")
 

@@ -90,6 +90,7 @@ class TranscribeRequest(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ListModelsRequest(msgspec.Struct, frozen=True, kw_only=True):
+    page_token: str | None = None  # the previous page's ModelPage.next_page
     headers: dict[str, str] = msgspec.field(default_factory=dict)
 
 

@@ -6,6 +6,7 @@ JSON as they are (the CLI's ``--json`` and the conformance kit rely on that).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal, Union
 
 import msgspec
@@ -239,6 +240,16 @@ class Price(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 Capability = Literal[
     "chat", "tools", "vision", "reasoning", "embeddings", "rerank", "audio", "json", "pdf"
 ]
+
+
+class ModelPage(list["ModelInfo"]):
+    """One page of a live model listing; ``next_page`` is the token for the next one (the
+    client follows it). A plain list of ModelInfo is a single, complete page."""
+
+    def __init__(self, models: Iterable[ModelInfo] = (), next_page: str | None = None
+                 ) -> None:
+        super().__init__(models)
+        self.next_page = next_page
 
 
 class ModelInfo(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -39,6 +39,7 @@ from ..types import (
     ImagePart,
     Message,
     ModelInfo,
+    ModelPage,
     Part,
     ReasoningPart,
     TextPart,
@@ -331,6 +332,8 @@ class _ModelItem(msgspec.Struct):
 
 class _ModelPage(msgspec.Struct):
     data: list[_ModelItem]
+    has_more: bool = False
+    last_id: str | None = None
 
 
 class AnthropicMessages(Provider):
@@ -359,11 +362,14 @@ class AnthropicMessages(Provider):
         return AnthropicStream(self.name, request)
 
     def encode_list_models(self, request: ListModelsRequest) -> httpx.Request:
-        return httpx.Request("GET", self.url(self.models_path), params={"limit": "1000"},
+        params = {"limit": "1000"}
+        if request.page_token:
+            params["after_id"] = request.page_token
+        return httpx.Request("GET", self.url(self.models_path), params=params,
                              headers={**self.headers(), **request.headers})
 
     def decode_list_models(self, request: ListModelsRequest,
-                           response: httpx.Response) -> list[ModelInfo]:
+                           response: httpx.Response) -> ModelPage:
         page = msgspec.json.decode(response.content, type=_ModelPage)
-        return [ModelInfo(id=m.id, provider=self.name, name=m.display_name, live=True)
-                for m in page.data]
+        return ModelPage([ModelInfo(id=m.id, provider=self.name, name=m.display_name, live=True)
+                          for m in page.data], page.last_id if page.has_more else None)

@@ -41,6 +41,7 @@ from fluentai.types import (
     FinishReason,
     ImagePart,
     Message,
+    ModelPage,
     Part,
     ReasoningPart,
     TextPart,
@@ -231,6 +232,7 @@ class _Model(msgspec.Struct):
 
 class _Models(msgspec.Struct):
     models: list[_Model] = []
+    next_page_token: str | None = None
 
 
 class Cohere(Provider):
@@ -336,15 +338,19 @@ class Cohere(Provider):
             RerankResult(r.index, r.relevance_score) for r in wire.results])
 
     def encode_list_models(self, request: ListModelsRequest) -> httpx.Request:
-        return httpx.Request("GET", self.url("/v1/models"), params={"page_size": "1000"},
+        params = {"page_size": "1000"}
+        if request.page_token:
+            params["page_token"] = request.page_token
+        return httpx.Request("GET", self.url("/v1/models"), params=params,
                              headers=request.headers)
 
     def decode_list_models(self, request: ListModelsRequest,
-                           response: httpx.Response) -> list[ModelInfo]:
+                           response: httpx.Response) -> ModelPage:
         wire = msgspec.json.decode(response.content, type=_Models)
-        return [ModelInfo(id=m.name, provider=self.name, live=True,
-                          context_window=int(m.context_length) if m.context_length else None)
-                for m in wire.models]
+        return ModelPage([ModelInfo(id=m.name, provider=self.name, live=True,
+                                    context_window=int(m.context_length)
+                                    if m.context_length else None)
+                          for m in wire.models], wire.next_page_token)
 
 
 @hookimpl

@@ -15,6 +15,7 @@ import msgspec
 
 from fluentai import ModelInfo, Provider, hookimpl
 from fluentai.request import ListModelsRequest
+from fluentai.types import ModelPage
 from fluentai.wire.gemini import GeminiContent
 
 __version__ = "0.1.0"
@@ -45,15 +46,18 @@ class Gemini(GeminiContent):
     max_embed_batch = 100  # batchEmbedContents takes at most 100 requests
 
     def encode_list_models(self, request: ListModelsRequest) -> httpx.Request:
-        return httpx.Request("GET", self.url("/models"), params={"pageSize": "1000"},
-                             headers=request.headers)
+        params = {"pageSize": "1000"}
+        if request.page_token:
+            params["pageToken"] = request.page_token
+        return httpx.Request("GET", self.url("/models"), params=params, headers=request.headers)
 
     def decode_list_models(self, request: ListModelsRequest,
-                           response: httpx.Response) -> list[ModelInfo]:
+                           response: httpx.Response) -> ModelPage:
         page = msgspec.json.decode(response.content, type=_ModelPage)
-        return [ModelInfo(id=m.name.removeprefix("models/"), provider=self.name,
-                          name=m.displayName, context_window=m.inputTokenLimit,
-                          max_output=m.outputTokenLimit, live=True) for m in page.models]
+        return ModelPage([ModelInfo(id=m.name.removeprefix("models/"), provider=self.name,
+                                    name=m.displayName, context_window=m.inputTokenLimit,
+                                    max_output=m.outputTokenLimit, live=True)
+                          for m in page.models], page.nextPageToken)
 
 
 @hookimpl
