@@ -10,7 +10,12 @@ import time
 import pytest
 
 import fluentai
-from fluentai.errors import CircuitOpenError, ServerError, StreamInterruptedError
+from fluentai.errors import (
+    APIConnectionError,
+    CircuitOpenError,
+    ServerError,
+    StreamInterruptedError,
+)
 from fluentai.retry import RetryPolicy
 from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
 
@@ -78,6 +83,13 @@ def test_a_stream_that_broke_after_output_is_not_retried() -> None:
         list(client_for(server).stream("openai/gpt-4o", "x"))
     assert exc.value.partial is not None and exc.value.partial.text == "The capital of"
     assert len(server.requests) == 1
+
+
+def test_a_drop_before_the_first_token_is_a_retryable_connection_error() -> None:
+    with ReplayServer([Reply.from_interaction(STREAM, path=None, drop_after=0), ok()]) as srv:
+        with pytest.raises(APIConnectionError, match="broke before the first token") as exc:
+            client_for(srv).stream("openai/gpt-4o", "x", retry=0).collect()
+        assert exc.value.retryable and exc.value.partial is None
 
 
 def test_circuit_opens_fails_fast_and_recovers_through_half_open() -> None:

@@ -312,15 +312,19 @@ class _Core:
                 error.message += f" Did you mean {', '.join(repr(c) for c in close)}?"
         return self.scrub(provider, error)
 
-    def transport_error(self, provider: Provider, exc: BaseException,
-                        deadline: Deadline) -> FluentAIError:
+    def transport_error(self, provider: Provider, exc: BaseException, deadline: Deadline,
+                        *, answered: bool = False) -> FluentAIError:
         """A failure before any output reached the caller, typed (retryable but for an
-        exhausted total budget)."""
+        exhausted total budget). ``answered``: the server had sent its headers."""
         phase = deadline.expired()
         if phase is None and isinstance(exc, httpx.TimeoutException):
             phase = type(exc).__name__.removesuffix("Timeout").lower()
         if phase is not None:
             err: FluentAIError = deadline.error(phase, provider.base_url, provider.name)
+        elif answered:
+            err = APIConnectionError(
+                f"the connection to {provider.base_url} broke before the first token "
+                f"({type(exc).__name__}: {exc})", provider=provider.name)
         else:
             err = APIConnectionError(
                 f"could not reach {provider.base_url}: {type(exc).__name__}: {exc}"
@@ -483,7 +487,8 @@ def _sync_until_content(run: _StreamRun) -> None:
         else:
             run.hold_end()
     except httpx.TransportError as exc:
-        raise run.core.transport_error(run.provider, exc, run.deadline) from None
+        raise run.core.transport_error(run.provider, exc, run.deadline,
+                                       answered=True) from None
     finally:
         alarms.cancel(watch)
     run.started()
@@ -706,7 +711,8 @@ async def _async_until_content(run: _StreamRun) -> None:
             if run.content or run.error:
                 break
     except (httpx.TransportError, TimeoutError) as exc:
-        raise run.core.transport_error(run.provider, exc, run.deadline) from None
+        raise run.core.transport_error(run.provider, exc, run.deadline,
+                                       answered=True) from None
     run.started()
 
 
