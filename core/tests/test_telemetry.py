@@ -76,6 +76,7 @@ def test_streamed_chat_with_tool_call_and_retry_is_traced(receiver: Any) -> None
     assert attrs["gen_ai.usage.input_tokens"] == 364
     assert attrs["gen_ai.usage.output_tokens"] == response.usage.output_tokens
     assert attrs["server.address"] == "127.0.0.1" and attrs["server.port"] == llm.port
+    assert attrs["network.protocol.version"] == "1.1"
     assert attrs["fluentai.cost_usd"] == pytest.approx(response.cost)
     assert attrs["gen_ai.response.time_to_first_chunk"] > 0
     [retry] = [e for e in root.events if e.name == "retry"]

@@ -876,6 +876,7 @@ class Client(_Facade):
             try:
                 with op.step("fluentai.transport"):
                     response = self._http(provider).send(http_request, auth=auth, stream=True)
+                    op.responded(response.http_version)
                     # HTTP/1.1 reads its body limit once: the watchdog keeps the first-token
                     # deadline there; other versions read it per read and keep the clamp
                     limits.update(deadline.extension(first=response.http_version != "HTTP/1.1"))
@@ -1054,6 +1055,7 @@ class AsyncClient(_Facade):
                 with op.step("fluentai.transport"):
                     response = await _within(deadline, self._http(provider).send(
                         http_request, auth=auth, stream=True))
+                    op.responded(response.http_version)
                     limits.update(deadline.extension(first=response.http_version != "HTTP/1.1"))
                     if not stream or response.status_code >= 400:
                         await _within(deadline, _aread(response))

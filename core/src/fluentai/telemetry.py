@@ -87,6 +87,12 @@ class Operation:
             self.span.add_event("fallback", {"skipped_model": skipped,
                                              "error.type": type(error).__name__})
 
+    def responded(self, http_version: str) -> None:
+        """The server answered: which protocol carried it (HTTP/1.1, 2 or 3)."""
+        if self.span.is_recording():
+            self.span.set_attribute("network.protocol.version",
+                                    http_version.removeprefix("HTTP/"))
+
     def first_chunk(self) -> None:
         elapsed = time.perf_counter() - self.started
         FIRST_CHUNK.record(elapsed, self.attributes)
@@ -132,6 +138,9 @@ class Operation:
                      error=str(error))
         if self.span.is_recording():
             self.span.set_attribute("error.type", type(error).__name__)
+            phase = getattr(error, "phase", None)
+            if phase is not None:
+                self.span.set_attribute("fluentai.timeout.phase", phase)
             self.span.set_status(Status(StatusCode.ERROR, str(error)))
             partial = getattr(error, "partial", None)
             if partial is not None:
@@ -156,6 +165,12 @@ class _Off(Operation):
 
     def retry(self, attempt: int, error: BaseException, wait: float) -> None:
         pass
+
+    def responded(self, http_version: str) -> None:
+        """The server answered: which protocol carried it (HTTP/1.1, 2 or 3)."""
+        if self.span.is_recording():
+            self.span.set_attribute("network.protocol.version",
+                                    http_version.removeprefix("HTTP/"))
 
     def first_chunk(self) -> None:
         pass
