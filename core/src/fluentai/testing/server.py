@@ -268,7 +268,6 @@ class ReplayServer:
         self._thread.start()
         if not started.wait(10):
             raise RuntimeError("replay server did not start")
-        self._server = "hypercorn"
         return self
 
     def stop(self) -> None:
@@ -277,7 +276,7 @@ class ReplayServer:
             loop.call_soon_threadsafe(event.set)
             if self._thread is not None:  # a client that keeps its connection open holds
                 self._thread.join(timeout=1)  # the (daemon) thread: close clients first
-            self._stop = self._server = None
+            self._stop = None
         if self._server is not None:
             self._server.should_exit = True
             if self._thread is not None:
@@ -305,7 +304,6 @@ def _listening_sockets(host: str, *, udp: bool) -> tuple[socket.socket, socket.s
         tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         tcp.bind((host, 0))
         tcp.listen(1024)
-        tcp.set_inheritable(True)
         if not udp:
             return tcp, None
         quic = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -265,6 +265,7 @@ class HTTP3Transport(httpx.BaseTransport):
             self._run(self._async.aclose())
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5)
+            self._loop.close()
 
 
 class _SyncBody(httpx.SyncByteStream):
