@@ -703,7 +703,7 @@ async def _async_start(client: AsyncClient, candidates: list[tuple[Provider, Cha
 async def _async_until_content(run: _StreamRun) -> None:
     try:
         while True:
-            data = await _next_chunk(run.chunks, run.deadline)
+            data = await _within(run.deadline, anext(run.chunks, None))
             if data is None:
                 run.hold_end()
                 break
@@ -733,7 +733,7 @@ async def _async_events(client: AsyncClient, candidates: list[tuple[Provider, Ch
                 if run.error:
                     raise run.error
         else:
-            while (data := await _next_chunk(run.chunks, deadline)) is not None:
+            while (data := await _within(deadline, anext(run.chunks, None))) is not None:
                 for ev in run.feed(data):
                     yield ev
                 if run.error:
@@ -791,18 +791,6 @@ async def _within(deadline: Deadline, awaitable: Awaitable[T]) -> T:
     loop = asyncio.get_running_loop()
     async with asyncio.timeout_at(loop.time() + (when - time.monotonic())):
         return await awaitable
-
-
-async def _next_chunk(chunks: AsyncIterator[bytes], deadline: Deadline) -> bytes | None:
-    """The next chunk of the body (None at its end), within the deadline if there is one."""
-    when = deadline.next()
-    if when is None:
-        return await anext(chunks, None)
-    import asyncio
-
-    loop = asyncio.get_running_loop()
-    async with asyncio.timeout_at(loop.time() + (when - time.monotonic())):
-        return await anext(chunks, None)
 
 
 class _Facade:
