@@ -7,9 +7,9 @@ import os
 import subprocess
 import sys
 
-from fluentai.testing import ReplayServer, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, recordings, load_cassette
 
-FIX = fixtures_dir() / "openai"
+FIX = recordings(__file__) / "openai"
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from fluentai.scaffold import scaffold
+from fluentai.testing import recordings
 
 BROKEN_PLUGIN = '''
 from typing import Any
@@ -69,6 +70,9 @@ class TestBroken(ProviderSuite):
 def test_a_broken_plugin_fails_the_kit_naming_the_broken_cases(tmp_path: Path) -> None:
     (tmp_path / "broken_plugin.py").write_text(BROKEN_PLUGIN)
     (tmp_path / "test_broken.py").write_text(BROKEN_SUITE)
+    recording = "openai/test_complex_agent_run.yaml"  # the suite's own copy, beside it
+    (tmp_path / "recordings" / "openai").mkdir(parents=True)
+    shutil.copyfile(recordings(__file__) / recording, tmp_path / "recordings" / recording)
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                           "--rootdir", str(tmp_path), str(tmp_path)],
                          capture_output=True, text=True, cwd=tmp_path, timeout=300,

@@ -11,11 +11,11 @@ import pytest
 
 import fluentai
 from fluentai.events import TextDelta
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 
 pytest.importorskip("fluentai_openai")
 
-STREAM = load_cassette(fixtures_dir() / "openai" / "test_dbos_model_stream_direct.yaml")[0]
+STREAM = load_cassette(recordings(__file__) / "openai" / "test_dbos_model_stream_direct.yaml")[0]
 TEXT = "The capital of Mexico is Mexico City."
 
 

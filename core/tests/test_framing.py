@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fluentai.framing import NDJSONParser, SSEParser
-from fluentai.testing import fixtures_dir, load_cassette
+from fluentai.testing import recordings, load_cassette
 
 
 def feed_all(parser: SSEParser, *chunks: bytes) -> list[tuple[str, bytes]]:
@@ -54,7 +54,7 @@ def test_pending_reports_a_cut_event() -> None:
 
 
 def _recorded_stream() -> bytes:
-    path = fixtures_dir() / "openai" / "test_complex_agent_run.yaml"
+    path = recordings(__file__) / "openai" / "test_complex_agent_run.yaml"
     return load_cassette(path)[0].response_body
 
 

@@ -17,11 +17,11 @@ from fluentai.errors import (
     StreamInterruptedError,
 )
 from fluentai.retry import RetryPolicy
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 
 pytest.importorskip("fluentai_openai")
 
-FIX = fixtures_dir() / "openai"
+FIX = recordings(__file__) / "openai"
 CHAT = load_cassette(FIX / "test_max_completion_tokens[gpt-4o-mini].yaml")[0]
 STREAM = load_cassette(FIX / "test_dbos_model_stream_direct.yaml")[0]
 FAST = RetryPolicy(max_attempts=3, initial_backoff=0.01, max_backoff=0.05)

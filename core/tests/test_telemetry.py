@@ -9,13 +9,13 @@ import pytest
 
 import fluentai
 from fluentai.retry import RetryPolicy
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 
 pytest.importorskip("fluentai_openai")
 pb_trace = pytest.importorskip("opentelemetry.proto.collector.trace.v1.trace_service_pb2")
 pb_metrics = pytest.importorskip("opentelemetry.proto.collector.metrics.v1.metrics_service_pb2")
 
-AGENT = load_cassette(fixtures_dir() / "openai" / "test_complex_agent_run.yaml")[0]
+AGENT = load_cassette(recordings(__file__) / "openai" / "test_complex_agent_run.yaml")[0]
 
 
 def _value(v: Any) -> Any:

@@ -14,12 +14,12 @@ import pytest
 import fluentai
 from fluentai.errors import APITimeoutError, StreamInterruptedError
 from fluentai.retry import RetryPolicy
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.timeouts import Timeout, timeout_from
 
 pytest.importorskip("fluentai_openai")
 
-FIX = fixtures_dir() / "openai"
+FIX = recordings(__file__) / "openai"
 CHAT = load_cassette(FIX / "test_max_completion_tokens[gpt-4o-mini].yaml")[0]
 STREAM = load_cassette(FIX / "test_dbos_model_stream_direct.yaml")[0]
 TEXT = "The capital of Mexico is Mexico City."

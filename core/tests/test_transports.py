@@ -12,14 +12,14 @@ import pytest
 
 import fluentai
 from fluentai.errors import APIConnectionError, ConfigurationError
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette, make_tls
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette, make_tls
 from fluentai.testing.tls import TLS
 from fluentai.transport import TransportOptions
 
 pytest.importorskip("fluentai_openai")
 pytest.importorskip("h2")
 
-STREAM = load_cassette(fixtures_dir() / "openai" / "test_dbos_model_stream_direct.yaml")[0]
+STREAM = load_cassette(recordings(__file__) / "openai" / "test_dbos_model_stream_direct.yaml")[0]
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from fluentai import errors as e
 from fluentai.errormap import error_from_response, retry_after
 from fluentai.events import ErrorEvent, ToolCallDelta, ToolCallEnd, collect
 from fluentai.request import ChatRequest
-from fluentai.testing import fixtures_dir, load_cassette
+from fluentai.testing import recordings, load_cassette
 from fluentai.toolcalls import ToolCallAssembler, parse_arguments
 from fluentai.wire.openai import OpenAIChatStream
 
@@ -94,7 +94,7 @@ def test_assembler_partial_parse_and_interleaving() -> None:
 
 
 def _recorded() -> bytes:
-    return load_cassette(fixtures_dir() / "openai" / "test_complex_agent_run.yaml")[1] \
+    return load_cassette(recordings(__file__) / "openai" / "test_complex_agent_run.yaml")[1] \
         .response_body
 
 

@@ -7,10 +7,10 @@ import pytest
 import fluentai
 from fluentai.errors import AuthenticationError, OverloadedError
 from fluentai.events import ReasoningDelta, ToolCallDelta, ToolCallEnd
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 
-FIX = fixtures_dir() / "anthropic"
+FIX = recordings(__file__) / "anthropic"
 RUBY_TOOLS = ("anthropic/chat_function_calling_anthropic_claude-haiku-4-5_can_use_tools_with_"
               "multi-turn_streaming_conversations.yml")
 URL = "https://api.anthropic.com/v1/messages"

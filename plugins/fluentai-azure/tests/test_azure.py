@@ -11,11 +11,11 @@ import pytest
 
 import fluentai
 from fluentai.errors import ConfigurationError, ContentFilterError
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 
 RECORDED = "azure/test_azure_provider_call.yaml"
-STREAM = load_cassette(fixtures_dir() / "openai" / "test_dbos_model_stream_direct.yaml")[0]
+STREAM = load_cassette(recordings(__file__) / "openai" / "test_dbos_model_stream_direct.yaml")[0]
 
 
 class TestAzureConformance(ProviderSuite):
@@ -30,7 +30,7 @@ class TestAzureConformance(ProviderSuite):
 
 
 def test_deployment_url_api_version_and_key_header() -> None:
-    [it] = load_cassette(fixtures_dir() / RECORDED)
+    [it] = load_cassette(recordings(__file__) / RECORDED)
     with ReplayServer.from_cassette([it]) as server:
         client = fluentai.Client(env={"AZURE_OPENAI_ENDPOINT": server.url,
                                       "AZURE_OPENAI_API_KEY": "azure-key-123456"})
@@ -43,7 +43,7 @@ def test_deployment_url_api_version_and_key_header() -> None:
 
 
 def test_v1_api() -> None:
-    [it] = load_cassette(fixtures_dir() / RECORDED)
+    [it] = load_cassette(recordings(__file__) / RECORDED)
     with ReplayServer([Reply.from_interaction(it, path="/openai/v1/chat/completions")]) as srv:
         fluentai.Client(providers={"azure": {"api_key": "azure-key-123456", "base_url": srv.url,
                                              "api_version": "v1"}}).chat("azure/gpt-4o", "hi")
@@ -81,7 +81,7 @@ class FakeCredential:
 
 
 def test_entra_token_is_cached_then_refreshed_near_expiry() -> None:
-    [it] = load_cassette(fixtures_dir() / RECORDED)
+    [it] = load_cassette(recordings(__file__) / RECORDED)
     credential = FakeCredential(lifetime=3600)
     with ReplayServer([Reply.from_interaction(it, path=None, repeat=True)]) as server:
         client = fluentai.Client(providers={"azure": {"base_url": server.url,
@@ -100,7 +100,7 @@ def test_entra_token_is_cached_then_refreshed_near_expiry() -> None:
 def test_a_refresh_does_not_disturb_a_request_in_flight() -> None:
     credential = FakeCredential(lifetime=3600)
     slow = Reply.from_interaction(STREAM, path=None, chunk_delay=0.05)
-    [it] = load_cassette(fixtures_dir() / RECORDED)
+    [it] = load_cassette(recordings(__file__) / RECORDED)
     with ReplayServer([slow, Reply.from_interaction(it, path=None)]) as server:
         client = fluentai.Client(providers={"azure": {"base_url": server.url,
                                                       "credential": credential}})

@@ -19,11 +19,11 @@ import fluentai
 from fluentai.errors import InvalidRequestError, MalformedStreamError, RateLimitError
 from fluentai.framing import EventStreamParser
 from fluentai.framing.eventstream import encode_message
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 from fluentai_bedrock import SigV4Auth
 
-FIX = fixtures_dir() / "bedrock"
+FIX = recordings(__file__) / "bedrock"
 CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 FROZEN = datetime.datetime(2015, 8, 30, 12, 36, 0, tzinfo=datetime.UTC)
 STREAM = "bedrock/test_bedrock_model_stream.yaml"
@@ -127,7 +127,7 @@ def test_signature_matches_botocore_on_the_bytes_sent(model: str, prompt: str,
 
 
 def _recorded_stream() -> bytes:
-    return load_cassette(fixtures_dir() / STREAM)[0].response_body
+    return load_cassette(recordings(__file__) / STREAM)[0].response_body
 
 
 def _frames(pieces: list[bytes]) -> list[tuple[Any, bytes]]:
@@ -184,7 +184,7 @@ def test_exception_inside_the_stream_is_typed_and_keeps_partial_text() -> None:
 
 
 def test_model_ids_are_encoded_in_the_path_and_region_sets_the_host() -> None:
-    [it] = load_cassette(fixtures_dir() / "bedrock/test_bedrock_error.yaml")
+    [it] = load_cassette(recordings(__file__) / "bedrock/test_bedrock_error.yaml")
     with ReplayServer([Reply.from_interaction(it)]) as server, \
             pytest.raises(InvalidRequestError, match="model identifier is invalid"):
         fluentai.Client(providers={"bedrock": {"region": "us-east-1", "credentials": CREDS,
@@ -196,7 +196,7 @@ def test_model_ids_are_encoded_in_the_path_and_region_sets_the_host() -> None:
 
 
 def test_bedrock_api_key_is_a_bearer_token() -> None:
-    [it] = load_cassette(fixtures_dir() / "bedrock/test_bedrock_model_instructions.yaml")
+    [it] = load_cassette(recordings(__file__) / "bedrock/test_bedrock_model_instructions.yaml")
     with ReplayServer([Reply.from_interaction(it, path=None)]) as server:
         fluentai.Client(env={"AWS_REGION": "us-east-1",
                              "AWS_BEARER_TOKEN_BEDROCK": "bedrock-api-key-123",

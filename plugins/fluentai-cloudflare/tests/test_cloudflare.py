@@ -8,10 +8,10 @@ import pytest
 
 import fluentai
 from fluentai.errors import ConfigurationError
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.testing.conformance import ProviderSuite
 
-RECORDED = fixtures_dir() / "huggingface" / "test_request_simple_usage.yaml"
+RECORDED = recordings(__file__) / "huggingface" / "test_request_simple_usage.yaml"
 
 
 class TestCloudflareConformance(ProviderSuite):

@@ -6,10 +6,10 @@ import pytest
 
 import fluentai
 from fluentai.errors import AuthenticationError
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 
-FIX = fixtures_dir() / "cohere"
+FIX = recordings(__file__) / "cohere"
 CHAT = "https://api.cohere.com/v2/chat"
 
 

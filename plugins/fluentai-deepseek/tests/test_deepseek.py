@@ -29,9 +29,9 @@ class TestDeepSeekConformance(ProviderSuite):
 
 def test_cache_hit_tokens_and_reasoning_tokens() -> None:
     import fluentai
-    from fluentai.testing import ReplayServer, fixtures_dir, load_cassette
+    from fluentai.testing import ReplayServer, recordings, load_cassette
 
-    it = load_cassette(fixtures_dir() / "deepseek/deepseek-tool-call.chunks.txt", url=URL)[0]
+    it = load_cassette(recordings(__file__) / "deepseek/deepseek-tool-call.chunks.txt", url=URL)[0]
     with ReplayServer.from_cassette([it]) as server:
         r = fluentai.Client(providers={"deepseek": {"api_key": "k", "base_url": server.url}}
                             ).stream("deepseek/deepseek-reasoner", "weather?").collect()

@@ -6,10 +6,10 @@ import pytest
 
 import fluentai
 from fluentai.errors import NotFoundError, RateLimitError
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 
-FIX = fixtures_dir() / "gemini"
+FIX = recordings(__file__) / "gemini"
 URL = ("https://generativelanguage.googleapis.com/v1beta/models/test-model"
        ":streamGenerateContent")
 SIGNATURE = "gemini/test_google_streaming_tool_call_thought_signature.yaml"

@@ -6,7 +6,7 @@ import pytest
 
 import fluentai
 from fluentai.errors import InvalidRequestError
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 
 FAILED = "groq/test_tool_use_failed_error.yaml"
@@ -47,7 +47,7 @@ class TestGroqConformance(ProviderSuite):
 
 
 def test_in_stream_error_keeps_the_reasoning_received_so_far() -> None:
-    it = load_cassette(fixtures_dir() / FAILED_STREAM)[0]
+    it = load_cassette(recordings(__file__) / FAILED_STREAM)[0]
     with ReplayServer([Reply.from_interaction(it)]) as server, \
             pytest.raises(InvalidRequestError) as exc:
         client = fluentai.Client(providers={"groq": {"api_key": "gsk-test",
@@ -58,7 +58,7 @@ def test_in_stream_error_keeps_the_reasoning_received_so_far() -> None:
 
 
 def test_unknown_model_and_request_path() -> None:
-    it = load_cassette(fixtures_dir() / "groq/test_model_name_suggestion[groq].yaml")[0]
+    it = load_cassette(recordings(__file__) / "groq/test_model_name_suggestion[groq].yaml")[0]
     with ReplayServer([Reply.from_interaction(it)]) as server, \
             pytest.raises(fluentai.errors.NotFoundError, match="does not exist"):
         fluentai.Client(providers={"groq": {"api_key": "gsk-test",
@@ -70,7 +70,7 @@ def test_unknown_model_and_request_path() -> None:
 def test_usage_only_in_x_groq_becomes_a_usage_event() -> None:
     """Older Groq streams put usage only in x_groq; derived from the recording by dropping
     the top-level copy the newer API adds beside it."""
-    it = load_cassette(fixtures_dir() / FAILED_STREAM)[2]
+    it = load_cassette(recordings(__file__) / FAILED_STREAM)[2]
     head, sep, tail = it.response_body.rpartition(b',"usage":{"queue_time"')
     body = head + b',"_usage":{"queue_time"' + tail
     assert sep and b'"x_groq":{"id":"req_01khrvt' in head

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import fluentai
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 from fluentai_mistral import tool_call_id
 
 URL = "https://api.mistral.ai/v1/chat/completions"
-FIX = fixtures_dir() / "mistral"
+FIX = recordings(__file__) / "mistral"
 
 
 class TestMistralConformance(ProviderSuite):

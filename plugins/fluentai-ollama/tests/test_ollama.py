@@ -8,10 +8,10 @@ import pytest
 
 import fluentai
 from fluentai.errors import APIConnectionError, InvalidRequestError
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 
-FIX = fixtures_dir() / "ollama"
+FIX = recordings(__file__) / "ollama"
 
 
 class TestOllamaConformance(ProviderSuite):

@@ -20,10 +20,10 @@ from fluentai.errors import (
     StreamInterruptedError,
 )
 from fluentai.events import Finish, TextDelta, ToolCallDelta, ToolCallEnd, ToolCallStart
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.testing.cassettes import Interaction
 
-FIX = fixtures_dir() / "openai"
+FIX = recordings(__file__) / "openai"
 
 
 def cassette(name: str) -> list[Interaction]:

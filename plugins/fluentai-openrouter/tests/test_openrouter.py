@@ -6,10 +6,10 @@ import pytest
 
 import fluentai
 from fluentai.errors import RateLimitError
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 
-FIX = fixtures_dir() / "openrouter"
+FIX = recordings(__file__) / "openrouter"
 
 
 class TestOpenRouterConformance(ProviderSuite):

@@ -6,11 +6,11 @@ import json
 
 import fluentai
 from fluentai.events import CitationEvent
-from fluentai.testing import ReplayServer, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 
 URL = "https://api.perplexity.ai/chat/completions"
-FIX = fixtures_dir() / "perplexity"
+FIX = recordings(__file__) / "perplexity"
 
 
 class TestPerplexityConformance(ProviderSuite):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fluentai
-from fluentai.testing import ReplayServer, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 
 URL = "https://dashscope-intl.aliyuncs.com/compatible-mode/v1/chat/completions"
@@ -26,7 +26,7 @@ class TestQianwenConformance(ProviderSuite):
 
 
 def test_reasoning_switches_on_thinking_with_a_budget() -> None:
-    [it] = load_cassette(fixtures_dir() / (FIX + "alibaba-reasoning.json"), url=URL)
+    [it] = load_cassette(recordings(__file__) / (FIX + "alibaba-reasoning.json"), url=URL)
     with ReplayServer.from_cassette([it]) as server:
         r = fluentai.Client(providers={"qwen": {"api_key": "sk-ds",
                                                 "base_url": server.url + "/compatible-mode/v1"}}

@@ -18,12 +18,12 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 import fluentai
 from fluentai.errors import InvalidRequestError, StreamInterruptedError
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 
-FIX = fixtures_dir() / "vertex"
-ANTHROPIC = fixtures_dir() / "anthropic" / "test_request_stream_fallback_for_high_max_tokens.yaml"
-MISTRAL = fixtures_dir() / "mistral"
+FIX = recordings(__file__) / "vertex"
+ANTHROPIC = recordings(__file__) / "anthropic" / "test_request_stream_fallback_for_high_max_tokens.yaml"
+MISTRAL = recordings(__file__) / "mistral"
 NESTED = "vertex/google-vertex-stream-tool-call-arguments-nested.1.chunks.txt"
 TOOL_TURNS = FIX / "test_multimodal_tool_return_matrix[direct-url-image-google_vertex].yaml"
 # the arguments the nested recording streams piece by piece (read off its partialArgs)
@@ -249,7 +249,7 @@ def test_recorded_tool_turn_and_invalid_argument() -> None:
 
 
 def test_nested_stream_cut_short_keeps_partial_output() -> None:
-    [it] = load_cassette(fixtures_dir() / NESTED)
+    [it] = load_cassette(recordings(__file__) / NESTED)
     with ReplayServer([Reply.from_interaction(it, path=None, drop_after=30)]) as server, \
             pytest.raises(StreamInterruptedError) as exc:
         list(express_client(server).stream("vertexai/gemini-3.1-pro-preview", "Lasagna?"))

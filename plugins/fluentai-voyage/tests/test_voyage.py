@@ -13,11 +13,11 @@ import pytest
 
 import fluentai
 from fluentai.errors import ConfigurationError, InvalidRequestError
-from fluentai.testing import ReplayServer, Reply, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 from fluentai_voyage import Voyage
 
-FIX = fixtures_dir() / "voyage"
+FIX = recordings(__file__) / "voyage"
 
 
 class TestVoyageConformance(ProviderSuite):

@@ -27,9 +27,9 @@ class TestXAIConformance(ProviderSuite):
 
 def test_reasoning_tokens_are_reported() -> None:
     import fluentai
-    from fluentai.testing import ReplayServer, fixtures_dir, load_cassette
+    from fluentai.testing import ReplayServer, recordings, load_cassette
 
-    it = load_cassette(fixtures_dir() / "xai/xai-text.json", url=URL)[0]
+    it = load_cassette(recordings(__file__) / "xai/xai-text.json", url=URL)[0]
     with ReplayServer.from_cassette([it]) as server:
         r = fluentai.Client(providers={"xai": {"api_key": "xai-k",
                                                "base_url": server.url + "/v1"}}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fluentai
-from fluentai.testing import ReplayServer, fixtures_dir, load_cassette
+from fluentai.testing import ReplayServer, recordings, load_cassette
 from fluentai.testing.conformance import Case, ProviderSuite
 
 FIX = "pydantic-ai/test_zai/"
@@ -29,7 +29,7 @@ class TestZhipuAIConformance(ProviderSuite):
 
 
 def test_reasoning_sends_thinking_enabled() -> None:
-    it = load_cassette(fixtures_dir() / (FIX + "test_zai_glm_5_3_reasoning_effort.yaml"))[0]
+    it = load_cassette(recordings(__file__) / (FIX + "test_zai_glm_5_3_reasoning_effort.yaml"))[0]
     with ReplayServer.from_cassette([it]) as server:
         fluentai.Client(providers={"glm": {"api_key": "k",
                                            "base_url": server.url + "/api/paas/v4"}}

@@ -2,9 +2,9 @@
 loaders and a real HTTP replay server on 127.0.0.1, used by every plugin's tests and by
 the conformance kit."""
 
-from .cassettes import Interaction, fixtures_dir, load_cassette, sse_body
+from .cassettes import Interaction, find_recording, load_cassette, recordings, sse_body
 from .server import ReplayServer, Reply
 from .tls import TLS, make_tls
 
-__all__ = ["TLS", "Interaction", "ReplayServer", "Reply", "fixtures_dir", "load_cassette",
-           "make_tls", "sse_body"]
+__all__ = ["TLS", "Interaction", "ReplayServer", "Reply", "find_recording", "load_cassette",
+           "make_tls", "recordings", "sse_body"]

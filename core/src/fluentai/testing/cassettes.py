@@ -1,4 +1,4 @@
-"""Load recorded provider traffic in the formats found in shared/fixtures/:
+"""Load recorded provider traffic in the formats public test suites publish:
 VCR.py cassettes (``interactions:``), Ruby VCR (``http_interactions:``), vercel-ai
 ``*.chunks.txt`` / ``*.json`` bodies and Go ``httprr`` traces. Everything becomes a list
 of ``Interaction`` with the exact response bytes as recorded."""
@@ -185,19 +185,27 @@ def load_cassette(path: str | Path, *, url: str = "http://recorded/",
     return _ruby(doc) if "http_interactions" in doc else _vcr(doc)
 
 
-def fixtures_dir() -> Path:
-    """The shared recordings: $FLUENTAI_FIXTURES, else ``shared/fixtures`` beside the repo."""
+def recordings(anchor: str | Path) -> Path:
+    """A test suite's own ``recordings/`` folder: ``recordings(__file__)`` in a test module
+    names the one beside it. Recordings live inside the repository that tests them."""
+    path = Path(anchor)
+    return (path.parent if path.suffix == ".py" else path) / "recordings"
+
+
+def find_recording(name: str | Path, folder: Path) -> Path:
+    """``folder / name``. Where that file is missing and ``FLUENTAI_FIXTURES`` names a larger
+    local set of recordings, its copy there: an optional extra source for plugin authors,
+    never needed by a suite whose recordings are its own."""
     import os
 
-    env = os.environ.get("FLUENTAI_FIXTURES")
-    if env:
-        return Path(env)
-    here = Path.cwd().resolve()
-    for base in (here, *here.parents, Path(__file__).resolve(), *Path(__file__).resolve().parents):
-        candidate = base / "shared" / "fixtures"
-        if candidate.is_dir():
-            return candidate
-        candidate = base.parent / "shared" / "fixtures"
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("recorded fixtures not found: set FLUENTAI_FIXTURES")
+    path = Path(name)
+    if path.is_absolute():
+        return path
+    local = folder / path
+    extra = os.environ.get("FLUENTAI_FIXTURES")
+    if not local.exists() and extra and (Path(extra) / path).exists():
+        return Path(extra) / path
+    if not local.exists():
+        raise FileNotFoundError(f"recording {name} is not in {folder} (copy it there with "
+                                f"its provenance: scripts/recordings.py add)")
+    return local

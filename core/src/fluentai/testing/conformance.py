@@ -22,6 +22,7 @@ override, installability) always runs. See spec/conformance.md.
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import entry_points, requires
 from pathlib import Path
 from typing import Any, ClassVar
@@ -44,16 +45,17 @@ from fluentai.events import (
 from fluentai.plugins import Registry
 from fluentai.retry import RetryPolicy
 
-from .cassettes import Interaction, fixtures_dir, load_cassette
+from .cassettes import Interaction, find_recording, load_cassette, recordings
 from .server import ReplayServer, Reply
 
 SECRET = "sk-conformance-SECRET-3f9a1c77"
+KIT_RECORDINGS = Path(__file__).parent / "recordings"  # the kit's own, shipped with it
 
 
 class Case(msgspec.Struct, kw_only=True):
     """A recorded exchange and what fluentai must make of it."""
 
-    recording: str  # relative to the fixtures dir, or absolute
+    recording: str  # relative to the suite's recordings/ folder, or absolute
     model: str = "test-model"
     prompt: Any = "Hello"
     stream: bool = False
@@ -77,10 +79,8 @@ class Case(msgspec.Struct, kw_only=True):
         return Reply.from_interaction(it, **{"path": it.path if known else None, **kw})
 
     def interactions(self) -> list[Interaction]:
-        path = Path(self.recording)
-        if not path.is_absolute():
-            path = fixtures_dir() / path
-        return load_cassette(path, url=self.url or "http://recorded/",
+        """The recording's exchanges (``recording`` as the suite resolved it)."""
+        return load_cassette(self.recording, url=self.url or "http://recorded/",
                              event_from_type=self.event_from_type, done=self.done)
 
 
@@ -139,6 +139,14 @@ class ProviderSuite:
     plugins: ClassVar[list[Any]] = []  # extra plugin objects (beside the entry points)
     default_base_url: ClassVar[str | None] = None  # where requests go with no override
     chat_path: ClassVar[str | None] = None  # the path a chat request must reach
+    recordings: ClassVar[Path | None] = None  # default: the recordings/ beside the suite
+
+    @classmethod
+    def recordings_folder(cls) -> Path:
+        """Where the suite's cases find their recordings (its own, inside its repository)."""
+        if cls.recordings is not None:
+            return cls.recordings
+        return recordings(sys.modules[cls.__module__].__file__ or ".")
 
     # --- helpers --------------------------------------------------------------------
 
@@ -158,7 +166,8 @@ class ProviderSuite:
         found = self.cases.get(name)
         if found is None:
             pytest.skip(f"no recording supplied for the {name!r} case")
-        return found
+        path = find_recording(found.recording, self.recordings_folder())
+        return msgspec.structs.replace(found, recording=str(path))
 
     def run_case(self, name: str) -> None:
         case = self.case(name)
@@ -396,7 +405,7 @@ class ProviderSuite:
             pytest.skip("no chat_path declared")
         if not issubclass(self.registry().provider_class(self.provider), OpenAICompatible):
             pytest.skip("the stand-in recording is OpenAI-compatible; this provider is not")
-        it = load_cassette(fixtures_dir() / "huggingface" / "test_request_simple_usage.yaml")[0]
+        it = load_cassette(KIT_RECORDINGS / "huggingface" / "test_request_simple_usage.yaml")[0]
         with ReplayServer([Reply(200, it.response_body, headers=it.response_headers)]) as srv:
             r = self.client(srv).chat(f"{self.provider}/org/some-model", "Hello")
             sent = srv.requests[0]
