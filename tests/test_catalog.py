@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_models_yaml_validates_strictly() -> None:
-    raw = yaml.safe_load((ROOT / "models.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "core/src/fluentai/models.yaml").read_text())
     parsed = msgspec.convert(raw, catalog.Catalog)
     assert parsed.providers["openai"].models["gpt-4o-mini"].price is not None
 
