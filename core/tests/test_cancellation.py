@@ -11,7 +11,7 @@ import pytest
 
 import fluentai
 from fluentai.events import TextDelta
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 
 pytest.importorskip("fluentai_openai")
 

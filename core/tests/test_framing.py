@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fluentai.framing import NDJSONParser, SSEParser
-from fluentai.testing import recordings, load_cassette
+from fluentai.testing import load_cassette, recordings
 
 
 def feed_all(parser: SSEParser, *chunks: bytes) -> list[tuple[str, bytes]]:

@@ -17,7 +17,7 @@ from fluentai.errors import (
     StreamInterruptedError,
 )
 from fluentai.retry import RetryPolicy
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 
 pytest.importorskip("fluentai_openai")
 

@@ -9,7 +9,7 @@ import pytest
 
 import fluentai
 from fluentai.retry import RetryPolicy
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 
 pytest.importorskip("fluentai_openai")
 pb_trace = pytest.importorskip("opentelemetry.proto.collector.trace.v1.trace_service_pb2")

@@ -14,7 +14,7 @@ import pytest
 import fluentai
 from fluentai.errors import APITimeoutError, StreamInterruptedError
 from fluentai.retry import RetryPolicy
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 from fluentai.timeouts import Timeout, timeout_from
 
 pytest.importorskip("fluentai_openai")

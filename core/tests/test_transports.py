@@ -12,7 +12,7 @@ import pytest
 
 import fluentai
 from fluentai.errors import APIConnectionError, ConfigurationError
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette, make_tls
+from fluentai.testing import ReplayServer, Reply, load_cassette, make_tls, recordings
 from fluentai.testing.tls import TLS
 from fluentai.transport import TransportOptions
 

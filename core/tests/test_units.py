@@ -12,11 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fluentai
+from fluentai import building
 from fluentai import errors as e
 from fluentai.errormap import error_from_response, retry_after
 from fluentai.events import ErrorEvent, ToolCallDelta, ToolCallEnd, collect
 from fluentai.request import ChatRequest
-from fluentai.testing import recordings, load_cassette
+from fluentai.testing import load_cassette, recordings
 from fluentai.toolcalls import ToolCallAssembler, parse_arguments
 from fluentai.wire.openai import OpenAIChatStream
 
@@ -124,17 +125,15 @@ def test_collect_folds_a_recorded_stream() -> None:
 
 
 def test_messages_from_dicts_and_parts() -> None:
-    client = fluentai.Client(env={})
-    core = client._core
-    req = core.chat_request("m", [{"role": "user", "content": "hi"}], stream=False,
-                            system="Be brief", stop="END", reasoning="high")
+    req = building.chat_request("m", [{"role": "user", "content": "hi"}], stream=False,
+                                system="Be brief", stop="END", reasoning="high")
     assert [m.role for m in req.messages] == ["system", "user"]
     assert req.stop == ["END"] and req.reasoning is not None
     assert req.reasoning.effort == "high"
     with pytest.raises(e.ConfigurationError, match="at least one input"):
-        core.embed_request("m", [])
+        building.embed_request("m", [])
     with pytest.raises(e.ConfigurationError, match="document 1 has no text"):
-        core.rerank_request("m", "q", ["a", {"title": "no text"}])
+        building.rerank_request("m", "q", ["a", {"title": "no text"}])
 
 
 def test_secret_is_never_shown() -> None:
@@ -150,3 +149,24 @@ def test_usage_addition_keeps_unknown_details_unknown() -> None:
     total = fluentai.Usage(1, 2) + fluentai.Usage(3, 4, cache_read_tokens=1)
     assert (total.input_tokens, total.output_tokens, total.cache_read_tokens,
             total.reasoning_tokens) == (4, 6, 1, None)
+
+
+@pytest.mark.parametrize("method", ["chat", "stream", "embed", "rerank", "transcribe"])
+def test_a_misspelt_option_names_the_public_method(method: str) -> None:
+    client = fluentai.Client(env={})
+    args: tuple[object, ...] = {"rerank": ("openai/m", "q", ["d"]),
+                                "transcribe": ("openai/m", b"")}.get(method, ("openai/m", "hi"))
+    with pytest.raises(TypeError, match=rf"Client\.{method}\(\) got an unexpected keyword "
+                                        r"argument 'temprature'"):
+        getattr(client, method)(*args, temprature=0.2)
+
+
+def test_a_misspelt_option_suggests_the_real_one() -> None:
+    with pytest.raises(TypeError, match="did you mean 'temperature'"):
+        fluentai.Client(env={}).chat("openai/m", "hi", temprature=0.2)
+
+
+async def test_the_async_client_checks_its_options_too() -> None:
+    async with fluentai.AsyncClient(env={}) as client:
+        with pytest.raises(TypeError, match=r"AsyncClient\.chat\(\)"):
+            await client.chat("openai/m", "hi", max_token=5)

@@ -13,13 +13,14 @@ import heapq
 import socket
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import msgspec
 
 from .errors import APITimeoutError, StreamTimeoutError
 
+T = TypeVar("T")
 PHASES = ("connect", "read", "write", "pool", "total", "first_token")
 
 
@@ -191,3 +192,31 @@ def interrupter(response: Any) -> Callable[[], None]:
         with contextlib.suppress(OSError):  # already closed: the read is over anyway
             sock.shutdown(socket.SHUT_RDWR)
     return interrupt
+
+
+def read_within(response: Any, deadline: Deadline) -> None:
+    """Read a whole body (sync), interrupted by the watchdog if the total budget runs out."""
+    try:
+        if deadline.total_at is None:
+            response.read()
+            return
+        watch = alarms.arm(deadline.total_at, interrupter(response))
+        try:
+            response.read()
+        finally:
+            alarms.cancel(watch)
+    except BaseException:
+        response.close()
+        raise
+
+
+async def within(deadline: Deadline, awaitable: Awaitable[T]) -> T:
+    """Await under the call's next deadline (asyncio.timeout), if it has one."""
+    when = deadline.next()
+    if when is None:
+        return await awaitable
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    async with asyncio.timeout_at(loop.time() + (when - time.monotonic())):
+        return await awaitable

@@ -267,3 +267,13 @@ class ModelInfo(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     dimensions: int | None = None  # embeddings: the native vector size
     output_dimensions: tuple[int, ...] = ()  # embeddings: selectable sizes (empty: any up to
     live: bool = False                       # ``dimensions``, where the model can shorten)
+
+
+class CheckResult(msgspec.Struct, kw_only=True):
+    """The outcome of ``client.check(provider)``: ``ok``, or what is wrong in ``problem``."""
+
+    provider: str
+    ok: bool
+    problem: str | None = None
+    models: int | None = None
+    latency_ms: float | None = None
