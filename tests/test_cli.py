@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from fluentai.testing import ReplayServer, recordings, load_cassette
+from fluentai.testing import ReplayServer, load_cassette, recordings
 
 FIX = recordings(__file__) / "openai"
 

@@ -12,7 +12,7 @@ import pytest
 import fluentai
 from fluentai.errors import ProviderNotFoundError
 from fluentai.plugins import Registry
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 
 needs_override = pytest.mark.skipif(
     "vault-auth" not in {ep.name for ep in entry_points(group="fluentai.providers")},
@@ -23,7 +23,8 @@ needs_override = pytest.mark.skipif(
 def test_third_party_plugin_overrides_auth_of_one_provider(monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
     monkeypatch.setenv("VAULT_TOKEN", "from-the-vault")
-    [it] = load_cassette(recordings(__file__) / "openai" / "test_max_completion_tokens[gpt-4o-mini].yaml")
+    recorded = recordings(__file__) / "openai/test_max_completion_tokens[gpt-4o-mini].yaml"
+    [it] = load_cassette(recorded)
     with ReplayServer.from_cassette([it]) as server:
         client = fluentai.Client(registry=Registry(), providers={
             "openai": {"api_key": "sk-unused", "base_url": server.url + "/v1"}})

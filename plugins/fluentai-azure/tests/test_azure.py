@@ -11,7 +11,7 @@ import pytest
 
 import fluentai
 from fluentai.errors import ConfigurationError, ContentFilterError
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 from fluentai.testing.conformance import Case, ProviderSuite
 
 RECORDED = "azure/test_azure_provider_call.yaml"

@@ -19,7 +19,7 @@ import fluentai
 from fluentai.errors import InvalidRequestError, MalformedStreamError, RateLimitError
 from fluentai.framing import EventStreamParser
 from fluentai.framing.eventstream import encode_message
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 from fluentai.testing.conformance import Case, ProviderSuite
 from fluentai_bedrock import SigV4Auth
 

@@ -8,7 +8,7 @@ import pytest
 
 import fluentai
 from fluentai.errors import ConfigurationError
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 from fluentai.testing.conformance import ProviderSuite
 
 RECORDED = recordings(__file__) / "huggingface" / "test_request_simple_usage.yaml"

@@ -29,7 +29,7 @@ class TestDeepSeekConformance(ProviderSuite):
 
 def test_cache_hit_tokens_and_reasoning_tokens() -> None:
     import fluentai
-    from fluentai.testing import ReplayServer, recordings, load_cassette
+    from fluentai.testing import ReplayServer, load_cassette, recordings
 
     it = load_cassette(recordings(__file__) / "deepseek/deepseek-tool-call.chunks.txt", url=URL)[0]
     with ReplayServer.from_cassette([it]) as server:

@@ -6,7 +6,7 @@ import pytest
 
 import fluentai
 from fluentai.errors import NotFoundError, RateLimitError
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 from fluentai.testing.conformance import Case, ProviderSuite
 
 FIX = recordings(__file__) / "gemini"

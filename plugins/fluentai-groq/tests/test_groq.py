@@ -6,7 +6,7 @@ import pytest
 
 import fluentai
 from fluentai.errors import InvalidRequestError
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 from fluentai.testing.conformance import Case, ProviderSuite
 
 FAILED = "groq/test_tool_use_failed_error.yaml"

@@ -18,13 +18,14 @@ from fluentai import OpenAICompatible, hookimpl
 from fluentai.errors import APIConnectionError, APITimeoutError, ServerError
 from fluentai.events import TextDelta
 from fluentai.retry import RetryPolicy
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette, make_tls
+from fluentai.testing import ReplayServer, Reply, load_cassette, make_tls, recordings
 from fluentai.testing.tls import TLS
 from fluentai.timeouts import Timeout
 from fluentai.transport import TransportOptions
 
-STREAM = load_cassette(recordings(__file__) / "openai" / "test_dbos_model_stream_direct.yaml")[0]
-CHAT = load_cassette(recordings(__file__) / "openai" / "test_max_completion_tokens[gpt-4o-mini].yaml")[0]
+FIX = recordings(__file__) / "openai"
+STREAM = load_cassette(FIX / "test_dbos_model_stream_direct.yaml")[0]
+CHAT = load_cassette(FIX / "test_max_completion_tokens[gpt-4o-mini].yaml")[0]
 TEXT = "The capital of Mexico is Mexico City."
 
 

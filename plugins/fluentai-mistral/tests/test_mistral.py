@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fluentai
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 from fluentai.testing.conformance import Case, ProviderSuite
 from fluentai_mistral import tool_call_id
 

@@ -20,7 +20,7 @@ from fluentai.errors import (
     StreamInterruptedError,
 )
 from fluentai.events import Finish, TextDelta, ToolCallDelta, ToolCallEnd, ToolCallStart
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 from fluentai.testing.cassettes import Interaction
 
 FIX = recordings(__file__) / "openai"

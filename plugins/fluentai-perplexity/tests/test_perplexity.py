@@ -6,7 +6,7 @@ import json
 
 import fluentai
 from fluentai.events import CitationEvent
-from fluentai.testing import ReplayServer, recordings, load_cassette
+from fluentai.testing import ReplayServer, load_cassette, recordings
 from fluentai.testing.conformance import Case, ProviderSuite
 
 URL = "https://api.perplexity.ai/chat/completions"

@@ -18,11 +18,11 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 import fluentai
 from fluentai.errors import InvalidRequestError, StreamInterruptedError
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 from fluentai.testing.conformance import Case, ProviderSuite
 
 FIX = recordings(__file__) / "vertex"
-ANTHROPIC = recordings(__file__) / "anthropic" / "test_request_stream_fallback_for_high_max_tokens.yaml"
+ANTHROPIC = recordings(__file__) / "anthropic/test_request_stream_fallback_for_high_max_tokens.yaml"
 MISTRAL = recordings(__file__) / "mistral"
 NESTED = "vertex/google-vertex-stream-tool-call-arguments-nested.1.chunks.txt"
 TOOL_TURNS = FIX / "test_multimodal_tool_return_matrix[direct-url-image-google_vertex].yaml"

@@ -13,7 +13,7 @@ import pytest
 
 import fluentai
 from fluentai.errors import ConfigurationError, InvalidRequestError
-from fluentai.testing import ReplayServer, Reply, recordings, load_cassette
+from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 from fluentai.testing.conformance import Case, ProviderSuite
 from fluentai_voyage import Voyage
 

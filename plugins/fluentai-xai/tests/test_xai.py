@@ -27,7 +27,7 @@ class TestXAIConformance(ProviderSuite):
 
 def test_reasoning_tokens_are_reported() -> None:
     import fluentai
-    from fluentai.testing import ReplayServer, recordings, load_cassette
+    from fluentai.testing import ReplayServer, load_cassette, recordings
 
     it = load_cassette(recordings(__file__) / "xai/xai-text.json", url=URL)[0]
     with ReplayServer.from_cassette([it]) as server:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fluentai
-from fluentai.testing import ReplayServer, recordings, load_cassette
+from fluentai.testing import ReplayServer, load_cassette, recordings
 from fluentai.testing.conformance import Case, ProviderSuite
 
 FIX = "pydantic-ai/test_zai/"
