@@ -41,4 +41,4 @@ def fluentai_map_error(provider: Provider, response: httpx.Response) -> APIStatu
 
 @hookimpl(trylast=True)
 def fluentai_transport(provider: Provider, is_async: bool, options: TransportOptions) -> Any:
-    return httpx_transport(options, is_async)
+    return httpx_transport(options, is_async, provider.base_url)

@@ -200,7 +200,7 @@ class AsyncClient(BaseClient):
         for name in self._core.provider_names(provider):
             p = self.provider(name)
             listed = None
-            if live and p.lists_models and p.configured:
+            if live and p.lists_models and self._core.missing(p) is None:
                 try:
                     listed = await self._list_models(p)
                 except FluentAIError:
@@ -210,17 +210,18 @@ class AsyncClient(BaseClient):
         return out
 
     async def check(self, provider: str) -> CheckResult:
-        """Verify the key and that the provider answers; ``problem`` says what is wrong."""
+        """Verify the credentials with one cheap authenticated request; ``problem`` says
+        what is wrong."""
         p = self.provider(provider)
-        early = self._core.precheck(p)
-        if early is not None:
-            return early
+        request = self._core.check_request(p)
+        if isinstance(request, CheckResult):
+            return request
         start = time.perf_counter()
         try:
-            listed = await self._list_models(p)
+            outcome = await self._send(p, request, 0)
         except FluentAIError as exc:
-            return CheckResult(provider=p.name, ok=False, problem=str(exc))
-        return self._core.checked(p, listed, start)
+            outcome = exc
+        return self._core.checked(p, outcome, start)
 
     async def _list_models(self, p: Provider) -> list[ModelInfo]:
         listed: list[ModelInfo] = []

@@ -207,7 +207,7 @@ class Client(BaseClient):
         for name in self._core.provider_names(provider):
             p = self.provider(name)
             listed = None
-            if live and p.lists_models and p.configured:
+            if live and p.lists_models and self._core.missing(p) is None:
                 try:
                     listed = self._list_models(p)
                 except FluentAIError:
@@ -217,17 +217,18 @@ class Client(BaseClient):
         return out
 
     def check(self, provider: str) -> CheckResult:
-        """Verify the key and that the provider answers; ``problem`` says what is wrong."""
+        """Verify the credentials with one cheap authenticated request (the model listing,
+        or the provider's own zero-cost call); ``problem`` says what is wrong."""
         p = self.provider(provider)
-        early = self._core.precheck(p)
-        if early is not None:
-            return early
+        request = self._core.check_request(p)
+        if isinstance(request, CheckResult):
+            return request
         start = time.perf_counter()
         try:
-            listed = self._list_models(p)
+            outcome = self._send(p, request, 0)
         except FluentAIError as exc:
-            return CheckResult(provider=p.name, ok=False, problem=str(exc))
-        return self._core.checked(p, listed, start)
+            outcome = exc
+        return self._core.checked(p, outcome, start)
 
     def _list_models(self, p: Provider) -> list[ModelInfo]:
         """Every page of the provider's live listing."""

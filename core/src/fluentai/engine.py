@@ -23,10 +23,11 @@ from .errors import (
     ConfigurationError,
     FluentAIError,
     NotFoundError,
+    ProviderNotFoundError,
 )
 from .plugins import Registry, default_registry
 from .provider import Provider
-from .request import AnyRequest, ChatRequest, EmbedRequest, RerankRequest
+from .request import AnyRequest, ChatRequest, CheckRequest, EmbedRequest, RerankRequest
 from .retry import RetryPolicy, policy_from
 from .timeouts import Deadline, Timeout, timeout_from
 from .transport import TransportOptions, missing, options_from
@@ -41,6 +42,7 @@ from .types import (
 )
 
 log = logging.getLogger("fluentai")
+log.addHandler(logging.NullHandler())  # a library never writes to an app's stderr unasked
 MAX_MODEL_PAGES = 100  # a listing that pages further is a server bug, not a catalog
 
 
@@ -58,6 +60,7 @@ class Engine:
         plugins = list(plugins)
         self._registry = registry or (Registry(plugins) if plugins else default_registry())
         self._settings = {k: dict(v) for k, v in (providers or {}).items()}
+        self._settings_checked = not self._settings
         self._env = env
         self.timeout = timeout_from(timeout)
         self.transport = options_from(transport, env=env)
@@ -127,6 +130,8 @@ class Engine:
         found = self._providers.get(name)
         if found is not None:
             return found
+        if not self._settings_checked:
+            self._check_settings()
         canonical = self._registry.canonical(name)
         with self._lock:
             if canonical not in self._providers:
@@ -138,6 +143,30 @@ class Engine:
             instance = self._providers[canonical]
             self._providers[name] = instance
         return instance
+
+    def _check_settings(self) -> None:
+        """``providers={...}`` names installed providers and settings each one reads: a
+        typo is an error with a suggestion, not a setting silently ignored."""
+        for name, settings in self._settings.items():
+            try:
+                cls = self._registry.provider_class(self._registry.canonical(name))
+            except ProviderNotFoundError as exc:
+                raise ConfigurationError(f"providers={{{name!r}: ...}}: {exc}") from None
+            cls.check_settings(settings)
+        self._settings_checked = True
+
+    def missing(self, provider: Provider) -> str | None:
+        """What the user must still set for ``provider``, or None. When another plugin's
+        ``fluentai_auth`` hook authorizes it, the provider's own key is not needed."""
+        if self._auth_override(provider) is not None:
+            return provider.missing_settings()
+        return provider.missing_configuration()
+
+    def _auth_override(self, provider: Provider) -> httpx.Auth | None:
+        self._registry.load()
+        defaults = self._registry.pm.get_plugin("fluentai._defaults")
+        others = self._registry.pm.subset_hook_caller("fluentai_auth", [defaults])
+        return others(provider=provider)  # type: ignore[no-any-return]
 
     def set_api_key(self, provider: str, api_key: str) -> None:
         """Rotate a provider's key on a live client; requests in flight keep the old one."""
@@ -244,22 +273,42 @@ class Engine:
         merged.extend(m for m in live if m.id not in known_ids)
         return merged
 
-    @staticmethod
-    def precheck(provider: Provider) -> CheckResult | None:
-        """The check result when no request is needed to decide it."""
-        missing = provider.missing_configuration()
+    def check_request(self, provider: Provider) -> CheckRequest | CheckResult:
+        """The request ``check`` sends, or its result when none is needed: settings
+        missing, credentials that do not resolve (a key, another plugin's auth, Google ADC,
+        the AWS chain), or no request that could verify them."""
+        name = provider.name
+        missing = self.missing(provider)
         if missing:
-            return CheckResult(provider=provider.name, ok=False,
-                               problem=f"not configured: {missing}")
-        if not provider.lists_models:
-            return CheckResult(provider=provider.name, ok=True,
-                               problem="configured; this provider has no model listing to "
-                                       "verify the key with")
-        return None
+            return CheckResult(provider=name, ok=False, configured=False,
+                               problem=f"not configured: {missing}",
+                               error="ConfigurationError")
+        try:
+            self._registry.hook.fluentai_auth(provider=provider)
+            request = provider.check_request()
+        except ConfigurationError as exc:
+            return CheckResult(provider=name, ok=False, configured=False,
+                               problem=f"not configured: {exc.message}",
+                               error="ConfigurationError")
+        if request is None:
+            return CheckResult(provider=name, ok=False,
+                               problem=f"configured, not verified: {provider.label or name} "
+                                       f"{provider.unverified_reason}")
+        return request
 
     @staticmethod
-    def checked(provider: Provider, listed: list[ModelInfo], start: float) -> CheckResult:
-        return CheckResult(provider=provider.name, ok=True, models=len(listed),
+    def checked(provider: Provider, outcome: int | FluentAIError | None,
+                start: float) -> CheckResult:
+        """The check's result once its request succeeded (``outcome``: the number of
+        models listed, or None) or failed (a typed error)."""
+        if isinstance(outcome, ConfigurationError):  # credentials that failed to load
+            return CheckResult(provider=provider.name, ok=False, configured=False,
+                               problem=f"not configured: {outcome.message}",
+                               error="ConfigurationError")
+        if isinstance(outcome, FluentAIError):
+            return CheckResult(provider=provider.name, ok=False, problem=str(outcome),
+                               error=type(outcome).__name__)
+        return CheckResult(provider=provider.name, ok=True, verified=True, models=outcome,
                            latency_ms=round((time.perf_counter() - start) * 1000, 1))
 
     def provider_names(self, provider: str | None) -> list[str]:

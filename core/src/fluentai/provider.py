@@ -8,6 +8,7 @@ existing provider without subclassing it (see spec/hooks.md).
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Generator, Mapping
 from typing import Any, ClassVar, Protocol
@@ -21,6 +22,7 @@ from .events import StreamEvent
 from .request import (
     AnyRequest,
     ChatRequest,
+    CheckRequest,
     EmbedRequest,
     ListModelsRequest,
     RerankRequest,
@@ -100,18 +102,27 @@ class Provider:
     aliases: ClassVar[tuple[str, ...]] = ()
     docs_url: ClassVar[str] = ""
     base_url: str = ""  # the default; each instance resolves its own
+    # The official SDK's base-URL variables, read as that SDK reads them: it names the host,
+    # fluentai's base URL adds ``base_url_env_path`` (ANTHROPIC_BASE_URL + "/v1").
     base_url_env: ClassVar[tuple[str, ...]] = ()
+    base_url_env_path: ClassVar[str] = ""
     api_key_env: ClassVar[tuple[str, ...]] = ()
     requires_key: ClassVar[bool] = True
     auth_header: ClassVar[str] = "Authorization"
     auth_scheme: ClassVar[str | None] = "Bearer"
     option_env: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    # Settings ``configure()`` reads beyond api_key, base_url, transport, region (with
+    # ``regions``) and the ``option_env`` names; any other key is a ConfigurationError.
+    settings: ClassVar[tuple[str, ...]] = ()
     # Providers with several endpoints (international / China ...): region -> base URL. The
     # first is the default; users pick one with region=... or FLUENTAI_<NAME>_REGION.
     regions: ClassVar[Mapping[str, str]] = {}
     _api_key: Secret | None
     _auth: httpx.Auth | None
     lists_models: ClassVar[bool] = False  # can list its models live
+    # Why ``check`` cannot verify credentials, when ``check_request()`` is None.
+    unverified_reason: ClassVar[str] = "has no model listing or other free request that " \
+                                       "could verify credentials; the first call will"
     connection_hint: ClassVar[str] = ""  # added to "could not reach" errors
     max_embed_batch: ClassVar[int] = 2048  # inputs per embeddings request (client batches)
 
@@ -119,13 +130,15 @@ class Provider:
                  env: Mapping[str, str] | None = None, **options: Any) -> None:
         env = os.environ if env is None else env
         cls = type(self)
+        cls.check_settings(options)
         # a transport name or TransportOptions; None takes the client's (see transport.py)
         self.transport: Any = options.pop("transport", None) or env.get(
             self.base_url_variable.replace("_BASE_URL", "_TRANSPORT"))
         self._api_key: Secret | None = Secret(api_key) if api_key else next(
             (Secret(env[v]) for v in cls.api_key_env if env.get(v)), None)
         base = base_url or env.get(self.base_url_variable) or next(
-            (env[v] for v in cls.base_url_env if env.get(v)), None) or self._regional_url(
+            (env[v].rstrip("/") + cls.base_url_env_path for v in cls.base_url_env
+             if env.get(v)), None) or self._regional_url(
             options.get("region") or env.get(self.base_url_variable.replace("_BASE_URL",
                                                                             "_REGION")))
         self.base_url = base.rstrip("/")
@@ -135,6 +148,27 @@ class Provider:
         self.options.update({k: v for k, v in options.items() if v is not None})
         self._auth: httpx.Auth | None = None
         self.configure()
+
+    @classmethod
+    def accepted_settings(cls) -> list[str]:
+        """Every key ``Client(providers={name: {...}})`` may set for this provider."""
+        names = {"api_key", "base_url", "transport", *cls.option_env, *cls.settings}
+        if cls.regions:
+            names.add("region")
+        return sorted(names)
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any]) -> None:
+        """Refuse a setting this provider does not read (a typo would otherwise be ignored
+        silently), suggesting the closest one it does."""
+        accepted = cls.accepted_settings()
+        for key in settings:
+            if key not in accepted:
+                close = difflib.get_close_matches(key, accepted, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ConfigurationError(
+                    f"{cls.label or cls.name} has no setting {key!r}.{hint} It accepts: "
+                    f"{', '.join(accepted)}.", provider=cls.name)
 
     def _regional_url(self, region: str | None) -> str:
         regions = type(self).regions
@@ -164,13 +198,30 @@ class Provider:
     @property
     def configured(self) -> bool:
         """True if this provider has what it needs to make a request."""
-        return self._api_key is not None or not self.requires_key
+        return self.missing_configuration() is None
 
     def missing_configuration(self) -> str | None:
         """What the user must set, or None when configured."""
-        if self.configured:
+        missing = [m for m in (self.missing_settings(), self.missing_credentials()) if m]
+        return "; ".join(missing) or None
+
+    def missing_settings(self) -> str | None:
+        """Settings other than credentials still needed (an endpoint, a region, a project,
+        an account id ...), or None."""
+        return None
+
+    def missing_credentials(self) -> str | None:
+        """What to set so that requests carry credentials, or None. Moot when another
+        plugin's ``fluentai_auth`` hook authorizes this provider's requests."""
+        if self._api_key is not None or not self.requires_key:
             return None
         return f"set {' or '.join(self.api_key_env) or 'an API key'}"
+
+    def check_request(self) -> CheckRequest | None:
+        """What ``check`` sends: one cheap authenticated request (``encode_check``), by
+        default the first page of the model listing; None when the provider has none, and
+        ``check`` then says "configured, not verified" with ``unverified_reason``."""
+        return CheckRequest() if self.lists_models else None
 
     @property
     def api_key(self) -> Secret:
@@ -225,6 +276,8 @@ class Provider:
             return self.encode_rerank(request)
         if isinstance(request, TranscribeRequest):
             return self.encode_transcribe(request)
+        if isinstance(request, CheckRequest):
+            return self.encode_check(request)
         return self.encode_list_models(request)
 
     def decode(self, request: AnyRequest, response: httpx.Response) -> Any:
@@ -236,6 +289,8 @@ class Provider:
             return self.decode_rerank(request, response)
         if isinstance(request, TranscribeRequest):
             return self.decode_transcribe(request, response)
+        if isinstance(request, CheckRequest):
+            return self.decode_check(request, response)
         return self.decode_list_models(request, response)
 
     def map_error(self, response: httpx.Response) -> APIStatusError:
@@ -283,3 +338,12 @@ class Provider:
         it)."""
         raise self._unsupported("live model listing")
 
+    def encode_check(self, request: CheckRequest) -> httpx.Request:
+        """The first page of the model listing (override with a zero-cost request of the
+        provider's own where it has no listing)."""
+        return self.encode_list_models(ListModelsRequest(headers=request.headers))
+
+    def decode_check(self, request: CheckRequest, response: httpx.Response) -> int | None:
+        """How many models the check's listing returned, or None when it is no listing."""
+        return len(self.decode_list_models(ListModelsRequest(headers=request.headers),
+                                           response))

@@ -94,5 +94,12 @@ class ListModelsRequest(msgspec.Struct, frozen=True, kw_only=True):
     headers: dict[str, str] = msgspec.field(default_factory=dict)
 
 
+class CheckRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """``client.check``: the one cheap authenticated request that proves the credentials
+    work (by default the first page of the model listing; see ``Provider.check_request``)."""
+
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
+
+
 AnyRequest = Union[ChatRequest, EmbedRequest, RerankRequest, TranscribeRequest,
-                   ListModelsRequest]
+                   ListModelsRequest, CheckRequest]

@@ -39,7 +39,8 @@ FIRST_CHUNK = _meter.create_histogram("gen_ai.client.operation.time_to_first_chu
                                       unit="s", description="Time to the first streamed chunk")
 
 OPERATIONS = {"ChatRequest": "chat", "EmbedRequest": "embeddings", "RerankRequest": "rerank",
-              "TranscribeRequest": "transcription", "ListModelsRequest": "list_models"}
+              "TranscribeRequest": "transcription", "ListModelsRequest": "list_models",
+              "CheckRequest": "check"}
 
 
 def capture_content() -> bool:
@@ -226,14 +227,17 @@ def setup_tracing(endpoint: str | None = None, service_name: str = "fluentai",
                   simple: bool = False) -> Any:
     """Install an SDK tracer and meter provider exporting over OTLP/HTTP (the standard
     OTEL_EXPORTER_OTLP_* variables apply). Returns a function that flushes and shuts down.
-    Needs ``pip install fluentai-core[otel]``."""
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+    Needs ``pip install 'fluentai-core[otel]'`` (a ConfigurationError says so)."""
+    from .optional import requires
+
+    with requires("'fluentai-core[otel]'", "Exporting traces (setup_tracing, --trace)"):
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
     resource = Resource.create({"service.name": service_name})
     traces = f"{endpoint.rstrip('/')}/v1/traces" if endpoint else None

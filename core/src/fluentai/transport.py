@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,10 +30,23 @@ class TransportOptions(msgspec.Struct, frozen=True, kw_only=True):
     max_keepalive_connections: int | None = 100
     keepalive_expiry: float | None = 30.0
 
+    def __post_init__(self) -> None:
+        if isinstance(self.verify, (str, os.PathLike)) and not os.path.exists(self.verify):
+            raise ConfigurationError(f"verify={os.fspath(self.verify)!r}: no such CA bundle "
+                                     f"file or directory")
+
     def ssl_context(self) -> ssl.SSLContext | bool:
-        """``verify`` as httpx takes it (a path becomes a context)."""
+        """``verify`` as httpx takes it (a path, a PEM file or a directory of them, becomes
+        a context)."""
         if isinstance(self.verify, (str, os.PathLike)):
-            return ssl.create_default_context(cafile=os.fspath(self.verify))
+            path = os.fspath(self.verify)
+            folder = os.path.isdir(path)
+            try:
+                return ssl.create_default_context(cafile=None if folder else path,
+                                                  capath=path if folder else None)
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigurationError(f"verify={path!r}: not a readable CA bundle "
+                                         f"({exc})") from None
         return self.verify  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
@@ -59,22 +73,28 @@ def options_from(value: Any, default: TransportOptions | None = None,
                     f"{type(value).__name__}")
 
 
-def httpx_transport(options: TransportOptions, is_async: bool) -> Any:
+def httpx_transport(options: TransportOptions, is_async: bool, base_url: str = "") -> Any:
     """httpx's pooled transport for ``http1`` / ``http2``; None for any other name."""
     if options.name not in ("http1", "http2"):
         return None
     import httpx
 
+    if options.name == "http2":
+        from .optional import requires
+
+        with requires("'fluentai-core[http2]'", "transport='http2'"):
+            import h2  # noqa: F401  (httpx would fall back to HTTP/1.1 without a word)
+        if base_url.startswith("http://"):
+            warnings.warn(f"transport='http2' cannot apply to {base_url}: HTTP/2 is agreed "
+                          f"during the TLS handshake, so a plain http:// URL is served over "
+                          f"HTTP/1.1", stacklevel=2)
+
     limits = httpx.Limits(max_connections=options.max_connections,
                           max_keepalive_connections=options.max_keepalive_connections,
                           keepalive_expiry=options.keepalive_expiry)
     cls = httpx.AsyncHTTPTransport if is_async else httpx.HTTPTransport
-    try:
-        return cls(http2=options.name == "http2", verify=options.ssl_context(),
-                   limits=limits, retries=0)
-    except ImportError as exc:
-        raise ConfigurationError("HTTP/2 needs the h2 package: pip install "
-                                 "'fluentai-core[http2]'") from exc
+    return cls(http2=options.name == "http2", verify=options.ssl_context(), limits=limits,
+               retries=0)
 
 
 def missing(name: str) -> ConfigurationError:

@@ -270,10 +270,18 @@ class ModelInfo(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
 
 class CheckResult(msgspec.Struct, kw_only=True):
-    """The outcome of ``client.check(provider)``: ``ok``, or what is wrong in ``problem``."""
+    """The outcome of ``client.check(provider)``. ``ok``: a request with these credentials
+    succeeded (``verified``). Otherwise ``problem`` says what is wrong or, when the provider
+    has no request that could verify them, that it is "configured, not verified" and why;
+    ``configured`` is False when a setting or credential is missing, and ``error`` names
+    the typed error the failure was (``AuthenticationError``, ...). ``models``: how many the
+    listing returned when the check was a model listing."""
 
     provider: str
     ok: bool
+    configured: bool = True
+    verified: bool = False
     problem: str | None = None
+    error: str | None = None
     models: int | None = None
     latency_ms: float | None = None

@@ -151,3 +151,19 @@ def test_prompt_cache_usage_counts_into_input() -> None:
                       cache_read_input_tokens=1000).to_usage()
     assert (usage.input_tokens, usage.cache_write_tokens, usage.cache_read_tokens) == \
         (1110, 100, 1000)
+
+
+def test_anthropic_base_url_means_what_it_means_in_the_anthropic_sdk() -> None:
+    """ANTHROPIC_BASE_URL names the host as the official SDK reads it (no /v1): the request
+    reaches <host>/v1/messages; FLUENTAI_ANTHROPIC_BASE_URL is fluentai's own (with /v1)."""
+    [it] = load_cassette(FIX / "test_anthropic_model_instructions.yaml")
+    with ReplayServer([Reply.from_interaction(it)]) as server:
+        client = fluentai.Client(env={"ANTHROPIC_API_KEY": "sk-ant-env",
+                                      "ANTHROPIC_BASE_URL": server.url + "/"})
+        r = client.chat("anthropic/claude-3-opus-latest", "What is the capital of France?",
+                        system="You are a helpful assistant.\n\n")
+        assert server.requests[0].path == "/v1/messages"
+    assert r.text == "The capital of France is Paris."
+    ours = fluentai.Client(env={"FLUENTAI_ANTHROPIC_BASE_URL": "http://proxy/v1",
+                                "ANTHROPIC_BASE_URL": "http://ignored"}).provider("anthropic")
+    assert ours.base_url == "http://proxy/v1"

@@ -129,3 +129,70 @@ def test_missing_endpoint_is_named() -> None:
     assert client.provider("azure").missing_configuration() == "set AZURE_OPENAI_ENDPOINT"
     with pytest.raises(ConfigurationError, match="AZURE_OPENAI_ENDPOINT"):
         client.chat("azure/gpt-4o", "hi")
+
+
+# No recording of Azure's model listing exists in the shared set: this body follows the
+# "Models - List" response of the data-plane reference (one model, trimmed).
+AZURE_MODELS = {"object": "list", "data": [
+    {"id": "gpt-4o-2024-08-06", "object": "model", "created_at": 1722902400,
+     "status": "succeeded", "lifecycle_status": "generally-available",
+     "capabilities": {"chat_completion": True, "completion": False, "embeddings": False,
+                      "fine_tune": True, "inference": True}}]}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_check_lists_the_resources_models_with_the_key(asynchronous: bool) -> None:
+    import asyncio
+
+    with ReplayServer([Reply(200, AZURE_MODELS, path="/openai/models")]) as server:
+        settings = {"api_key": "azure-key-123456", "base_url": server.url}
+        if asynchronous:
+            async def run() -> Any:
+                async with fluentai.AsyncClient(providers={"azure": settings}) as client:
+                    return await client.check("azure")
+            result = asyncio.run(run())
+        else:
+            result = fluentai.Client(providers={"azure": settings}).check("azure")
+        sent = server.requests[0]
+    assert result.ok and result.verified and result.models == 1, result
+    assert sent.query == "api-version=2024-12-01-preview"
+    assert sent.headers["api-key"] == "azure-key-123456"
+
+
+def test_the_v1_api_lists_models_under_v1() -> None:
+    with ReplayServer([Reply(200, AZURE_MODELS, path="/openai/v1/models")]) as server:
+        models = fluentai.Client(providers={"azure": {
+            "api_key": "azure-key-123456", "base_url": server.url, "api_version": "v1"}}
+                                 ).models("azure")
+    assert "gpt-4o-2024-08-06" in {m.id for m in models if m.live}
+
+
+def test_check_with_a_rejected_key_is_an_authentication_failure() -> None:
+    """Azure's real answer to an invalid key (a Ruby VCR cassette in JSON)."""
+    import json
+
+    raw = recordings(__file__) / "azure" / ("Intelligence_Azure_Adapter_chat_requests_where_the_"
+                                            "adapter_is_configured_with_an_invalid_key_"
+                                            "responds_with_an_appropriate_error.json")
+    answer = json.loads(raw.read_text())["http_interactions"][0]["response"]
+    reply = Reply(answer["status"]["code"], answer["body"]["string"],
+                  headers={k: v[0] for k, v in answer["headers"].items()})
+    with ReplayServer([reply]) as server:
+        result = fluentai.Client(providers={"azure": {"api_key": "azure-key-123456",
+                                                      "base_url": server.url}}).check("azure")
+    assert not result.ok and result.configured and result.error == "AuthenticationError"
+    assert "Access denied" in (result.problem or "")
+
+
+def test_without_a_key_or_entra_id_check_says_what_to_install() -> None:
+    from importlib.util import find_spec
+
+    try:
+        if find_spec("azure.identity") is not None:
+            pytest.skip("azure-identity is installed: DefaultAzureCredential would be tried")
+    except ModuleNotFoundError:
+        pass
+    result = fluentai.Client(env={"AZURE_OPENAI_ENDPOINT": "https://r.openai.azure.com"}
+                             ).check("azure")
+    assert result.problem == ("not configured: set AZURE_OPENAI_API_KEY (or pip install "
+                              "'fluentai-azure[entra]' for Entra ID)")

@@ -19,6 +19,7 @@ import fluentai
 from fluentai.errors import InvalidRequestError, MalformedStreamError, RateLimitError
 from fluentai.framing import EventStreamParser
 from fluentai.framing.eventstream import encode_message
+from fluentai.request import ListModelsRequest
 from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 from fluentai.testing.conformance import Case, ProviderSuite
 from fluentai_bedrock import SigV4Auth
@@ -203,3 +204,97 @@ def test_bedrock_api_key_is_a_bearer_token() -> None:
                              "FLUENTAI_BEDROCK_BASE_URL": server.url}
                         ).chat("bedrock/us.amazon.nova-pro-v1:0", "hi")
         assert server.requests[0].headers["authorization"] == "Bearer bedrock-api-key-123"
+
+
+# --- check: ListFoundationModels, or what to do --------------------------------------------
+
+# No recording of ListFoundationModels exists in the shared set: this body follows the
+# response syntax of the API reference (API_ListFoundationModels), trimmed to two models.
+FOUNDATION_MODELS = {"modelSummaries": [
+    {"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0",
+     "modelId": "amazon.nova-micro-v1:0", "modelName": "Nova Micro", "providerName": "Amazon",
+     "inputModalities": ["TEXT"], "outputModalities": ["TEXT"],
+     "responseStreamingSupported": True, "modelLifecycle": {"status": "ACTIVE"}},
+    {"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0",
+     "modelId": "amazon.titan-embed-text-v2:0", "modelName": "Titan Text Embeddings V2",
+     "providerName": "Amazon", "inputModalities": ["TEXT"],
+     "outputModalities": ["EMBEDDING"], "modelLifecycle": {"status": "ACTIVE"}}]}
+
+
+@pytest.fixture
+def no_aws(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An environment where botocore's chain finds nothing: no variables, empty shared
+    files, no instance metadata."""
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "AWS_BEARER_TOKEN_BEDROCK"):
+        monkeypatch.delenv(var, raising=False)
+    for var, name in (("AWS_CONFIG_FILE", "config"), ("AWS_SHARED_CREDENTIALS_FILE", "creds")):
+        (tmp_path / name).write_text("")
+        monkeypatch.setenv(var, str(tmp_path / name))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def _check(make: Any, **settings: Any) -> Any:
+    client = make(env={}, providers={"bedrock": {"region": "us-east-1", **settings}})
+    if make is fluentai.Client:
+        return client.check("bedrock")
+    import asyncio
+
+    async def run() -> Any:
+        async with client:
+            return await client.check("bedrock")
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("make", [fluentai.Client, fluentai.AsyncClient])
+def test_check_lists_foundation_models_signed_for_bedrock(make: Any) -> None:
+    with ReplayServer([Reply(200, FOUNDATION_MODELS, path="/foundation-models")]) as server:
+        result = _check(make, credentials=CREDS, base_url=server.url)
+        sent = server.requests
+    assert result.ok and result.verified and result.models == 2, result
+    assert len(sent) == 1 and sent[0].method == "GET"
+    auth = sent[0].headers["authorization"]
+    assert auth.startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+    assert "/us-east-1/bedrock/aws4_request" in auth
+
+
+def test_the_listing_goes_to_the_control_plane_host() -> None:
+    provider = fluentai.Client(env={}, providers={"bedrock": {"region": "eu-west-3"}}
+                               ).provider("bedrock")
+    request = provider.encode_list_models(ListModelsRequest())
+    assert str(request.url) == "https://bedrock.eu-west-3.amazonaws.com/foundation-models"
+
+
+@pytest.mark.parametrize("make", [fluentai.Client, fluentai.AsyncClient])
+def test_check_without_aws_credentials_says_what_to_set(no_aws: None, make: Any) -> None:
+    with ReplayServer([]) as server:
+        result = _check(make, base_url=server.url)
+        assert server.requests == []
+    assert not result.ok and not result.configured and result.error == "ConfigurationError"
+    assert result.problem.startswith("not configured: No AWS credentials found")
+    assert "AWS_PROFILE" in result.problem
+
+
+def test_check_with_an_unknown_profile_names_it(no_aws: None) -> None:
+    result = _check(fluentai.Client, profile="no-such-profile")
+    assert not result.configured
+    assert result.problem.startswith("not configured: AWS credentials for Bedrock could not "
+                                     "be loaded")
+    assert "no-such-profile" in result.problem and "Traceback" not in result.problem
+
+
+def test_chat_with_an_unknown_profile_is_a_configuration_error(no_aws: None) -> None:
+    from fluentai.errors import ConfigurationError
+
+    client = fluentai.Client(env={}, providers={"bedrock": {"region": "us-east-1",
+                                                            "profile": "no-such-profile"}})
+    with pytest.raises(ConfigurationError, match="no-such-profile"):
+        client.chat("bedrock/amazon.nova-micro-v1:0", "hi")
+
+
+def test_check_without_a_region_says_so() -> None:
+    result = fluentai.Client(env={}).check("bedrock")
+    assert result.problem == "not configured: set AWS_REGION"

@@ -79,3 +79,16 @@ def test_usage_only_in_x_groq_becomes_a_usage_event() -> None:
                                                      "base_url": server.url + "/openai/v1"}})
         response = client.stream("groq/openai/gpt-oss-120b", "x").collect()
     assert (response.usage.input_tokens, response.usage.output_tokens) == (339, 58)
+
+
+def test_groq_base_url_means_what_it_means_in_the_groq_sdk() -> None:
+    """GROQ_BASE_URL names the host as the official SDK reads it: requests go to
+    <host>/openai/v1/..."""
+    it = load_cassette(recordings(__file__) / "groq/test_groq_model_instructions.yaml")[0]
+    with ReplayServer([Reply.from_interaction(it)]) as server:
+        r = fluentai.Client(env={"GROQ_API_KEY": "gsk-env", "GROQ_BASE_URL": server.url}
+                            ).chat("groq/llama-3.3-70b-versatile",
+                                   "What is the capital of France?",
+                                   system="You are a helpful assistant.")
+        assert server.requests[0].path == "/openai/v1/chat/completions"
+    assert r.text == "The capital of France is Paris."

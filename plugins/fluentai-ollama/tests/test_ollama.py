@@ -87,3 +87,16 @@ def test_live_model_listing_from_tags() -> None:
     with ReplayServer([Reply(200, tags, path="/api/tags")]) as server:
         models = client_for(server).models("ollama")
     assert "llama3.2:latest" in {m.id for m in models if m.live}
+
+
+@pytest.mark.parametrize(("host", "url"), [
+    ("1.2.3.4", "http://1.2.3.4:11434"), (":56789", "http://127.0.0.1:56789"),
+    ("example.com:56789/", "http://example.com:56789"), ("0.0.0.0", "http://0.0.0.0:11434"),
+    ("http://example.com", "http://example.com"), ("[::1]", "http://[::1]:11434"),
+    ("https://example.com:56789/path/", "https://example.com:56789/path"),
+    ("example.com/path", "http://example.com:11434/path"),
+])
+def test_ollama_host_means_what_it_means_in_the_ollama_client(host: str, url: str) -> None:
+    """A host without a scheme keeps Ollama's port 11434 (not HTTP's 80), as ollama-python
+    and the ollama CLI read OLLAMA_HOST."""
+    assert fluentai.Client(env={"OLLAMA_HOST": host}).provider("ollama").base_url == url

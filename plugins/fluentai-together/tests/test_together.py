@@ -29,3 +29,11 @@ def test_embeddings_request() -> None:
         sent = server.requests[0].json
     assert sent == {"input": ["hello"], "model": "BAAI/bge-large-en-v1.5"}
     assert r.vectors == [[0.1, -0.2]]
+
+
+def test_together_base_url_means_what_it_means_in_the_together_sdk() -> None:
+    """TOGETHER_BASE_URL includes /v1, as the official SDK reads it."""
+    provider = fluentai.Client(env={"TOGETHER_API_KEY": "k",
+                                    "TOGETHER_BASE_URL": "https://proxy.example/v1/"}
+                               ).provider("together")
+    assert provider.base_url == "https://proxy.example/v1"

@@ -300,3 +300,90 @@ def test_express_mode_needs_only_a_key() -> None:
     assert sent.path == "/v1/publishers/google/models/gemini-3-flash-preview:generateContent"
     assert sent.headers["x-goog-api-key"] == "express-key-123"
     assert "authorization" not in sent.headers and "express-key" not in sent.query
+
+
+# --- check: one free authenticated request, or what to do ---------------------------------
+
+COUNT = recordings(__file__) / \
+    "pydantic-ai/test_google/test_google_vertexai_model_usage_limit_exceeded.yaml"
+
+
+def _check(client: Any, asynchronous: bool) -> Any:
+    if not asynchronous:
+        return client.check("vertexai")
+    import asyncio
+
+    async def run() -> Any:
+        async with client:
+            return await client.check("vertexai")
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_check_counts_tokens_with_the_service_account(service_account: Any,
+                                                      asynchronous: bool) -> None:
+    """countTokens is free and needs the project permission a prediction needs; the reply
+    is a real Vertex countTokens answer (recorded for gemini-2.0-flash)."""
+    path, endpoint = service_account
+    [it] = load_cassette(COUNT)
+    with ReplayServer([Reply.from_interaction(it, path=None)]) as server:
+        make = fluentai.AsyncClient if asynchronous else fluentai.Client
+        client = make(providers={"vertexai": {"credentials_file": str(path), "project": "proj-1",
+                                              "base_url": server.url}})
+        result = _check(client, asynchronous)
+        sent = server.requests
+    assert result.ok and result.verified and result.problem is None, result
+    assert len(sent) == 1 and endpoint.issued == 1
+    assert sent[0].path == ("/v1/projects/proj-1/locations/us-central1/publishers/google/"
+                            "models/gemini-2.5-flash:countTokens")
+    assert sent[0].headers["authorization"] == "Bearer ya29.local-token-1"
+    assert sent[0].json == {"contents": [{"role": "user", "parts": [{"text": "ping"}]}]}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_check_without_application_default_credentials_says_how_to_log_in(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, asynchronous: bool) -> None:
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))  # no gcloud login here
+    monkeypatch.setenv("NO_GCE_CHECK", "True")  # and not on Google Cloud
+    with ReplayServer([]) as server:
+        make = fluentai.AsyncClient if asynchronous else fluentai.Client
+        client = make(env={}, providers={"vertexai": {"project": "p", "base_url": server.url}})
+        result = _check(client, asynchronous)
+        assert server.requests == []
+    assert not result.ok and not result.configured and result.error == "ConfigurationError"
+    assert result.problem.startswith("not configured: No Google Cloud credentials")
+    assert "gcloud auth application-default login" in result.problem
+
+
+def test_check_with_a_missing_credentials_file_names_it(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.json"
+    result = fluentai.Client(env={"GOOGLE_APPLICATION_CREDENTIALS": str(missing),
+                                  "GOOGLE_CLOUD_PROJECT": "p"}).check("vertexai")
+    assert not result.configured and str(missing) in (result.problem or "")
+
+
+def test_check_with_a_revoked_service_account_says_what_to_do(service_account: Any,
+                                                              tmp_path: Path) -> None:
+    path, _endpoint = service_account
+    doc = json.loads(path.read_text())
+    doc["private_key"] = rsa.generate_private_key(
+        public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()).decode()
+    revoked = tmp_path / "revoked.json"
+    revoked.write_text(json.dumps(doc))
+    with ReplayServer([]) as server:
+        result = fluentai.Client(providers={"vertexai": {
+            "credentials_file": str(revoked), "project": "p", "base_url": server.url}}
+                                 ).check("vertexai")
+        assert server.requests == []
+    assert not result.ok and not result.configured
+    assert "could not be refreshed" in (result.problem or "")
+    assert "invalid_grant" in (result.problem or "")
+
+
+def test_without_a_project_check_names_it() -> None:
+    result = fluentai.Client(env={}).check("vertexai")
+    assert result.problem == "not configured: set GOOGLE_CLOUD_PROJECT (or VERTEX_API_KEY)"

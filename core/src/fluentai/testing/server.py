@@ -23,6 +23,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from ..optional import requires
 from .cassettes import Interaction
 
 if TYPE_CHECKING:
@@ -226,7 +227,8 @@ class ReplayServer:
     def start(self) -> ReplayServer:
         if self._tls is not None:
             return self._start_hypercorn(self._tls)
-        import uvicorn
+        with requires("'fluentai-core[testing]'", "ReplayServer"):
+            import uvicorn
 
         config = uvicorn.Config(self, host=self._host, port=0, log_level="critical",
                                 lifespan="off", http="h11", access_log=False)
@@ -243,8 +245,9 @@ class ReplayServer:
         return self
 
     def _start_hypercorn(self, tls: TLS) -> ReplayServer:
-        from hypercorn.asyncio import serve
-        from hypercorn.config import Config
+        with requires("'fluentai-core[testing]'", "ReplayServer(tls=...)"):
+            from hypercorn.asyncio import serve
+            from hypercorn.config import Config
 
         config = Config()
         config.certfile, config.keyfile = str(tls.cert_file), str(tls.key_file)

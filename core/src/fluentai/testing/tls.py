@@ -12,7 +12,10 @@ class TLS:
     """Files on disk (hypercorn and aioquic read paths) plus a client-side SSL context."""
 
     def __init__(self, directory: Path) -> None:
-        import trustme
+        from ..optional import requires
+
+        with requires("'fluentai-core[testing]'", "make_tls"):
+            import trustme
 
         ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost")

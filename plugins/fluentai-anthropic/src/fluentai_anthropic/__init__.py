@@ -22,7 +22,8 @@ class Anthropic(AnthropicMessages):
     aliases = ("claude",)
     docs_url = "https://docs.anthropic.com/en/api/messages"
     base_url = "https://api.anthropic.com/v1"
-    base_url_env = ("ANTHROPIC_BASE_URL",)
+    base_url_env = ("ANTHROPIC_BASE_URL",)  # as the anthropic SDK reads it: no /v1
+    base_url_env_path = "/v1"
     api_key_env = ("ANTHROPIC_API_KEY",)
     auth_header = "x-api-key"
     auth_scheme = None

@@ -21,6 +21,7 @@ import httpx
 
 from fluentai import OpenAICompatible, Provider, hookimpl
 from fluentai.errors import ConfigurationError
+from fluentai.request import CheckRequest, ListModelsRequest
 
 __version__ = "0.1.0"
 
@@ -66,9 +67,10 @@ class Azure(OpenAICompatible):
     auth_header = "api-key"
     auth_scheme = None
     requires_key = False  # Entra ID needs none
+    settings = ("credential",)  # an azure-identity TokenCredential (anything with get_token)
     supports_embeddings = True
     supports_transcription = True
-    lists_models = False
+    lists_models = True  # the resource's models (GET /openai/models): check verifies with it
 
     def configure(self) -> None:
         self._entra: EntraAuth | None = None
@@ -76,17 +78,14 @@ class Azure(OpenAICompatible):
         if credential is not None:
             self._entra = EntraAuth(credential)
 
-    @property
-    def configured(self) -> bool:
-        return bool(self.base_url) and (self._api_key is not None or self._entra is not None
-                                        or _azure_identity_available())
+    def missing_settings(self) -> str | None:
+        return None if self.base_url else "set AZURE_OPENAI_ENDPOINT"
 
-    def missing_configuration(self) -> str | None:
-        if not self.base_url:
-            return "set AZURE_OPENAI_ENDPOINT"
-        if not self.configured:
-            return "set AZURE_OPENAI_API_KEY (or install fluentai-azure[entra] for Entra ID)"
-        return None
+    def missing_credentials(self) -> str | None:
+        if self._api_key is not None or self._entra is not None \
+                or _azure_identity_available():
+            return None
+        return "set AZURE_OPENAI_API_KEY (or pip install 'fluentai-azure[entra]' for Entra ID)"
 
     def auth(self) -> httpx.Auth:
         if self._api_key is not None:
@@ -116,6 +115,9 @@ class Azure(OpenAICompatible):
         if version == "v1":
             url = f"{self.base_url}/openai/v1{tail}"
             params: dict[str, str] = {}
+        elif isinstance(request, (ListModelsRequest, CheckRequest)):  # of the resource
+            url = f"{self.base_url}/openai{tail}"
+            params = {"api-version": version}
         else:
             url = f"{self.base_url}/openai/deployments/{request.model}{tail}"
             params = {"api-version": version}
@@ -126,7 +128,10 @@ class Azure(OpenAICompatible):
 def _azure_identity_available() -> bool:
     from importlib.util import find_spec
 
-    return find_spec("azure.identity") is not None
+    try:
+        return find_spec("azure.identity") is not None
+    except ModuleNotFoundError:  # not even the ``azure`` namespace is installed
+        return False
 
 
 @hookimpl

@@ -13,7 +13,8 @@ Docs followed: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runti
 from __future__ import annotations
 
 import base64
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
@@ -39,14 +40,16 @@ from fluentai.events import (
     UsageEvent,
 )
 from fluentai.framing import EventStreamParser
+from fluentai.optional import requires
 from fluentai.provider import HeaderAuth
-from fluentai.request import ChatRequest, EmbedRequest
+from fluentai.request import ChatRequest, EmbedRequest, ListModelsRequest
 from fluentai.toolcalls import ToolCallAssembler
 from fluentai.types import (
     FilePart,
     FinishReason,
     ImagePart,
     Message,
+    ModelInfo,
     Part,
     ReasoningPart,
     TextPart,
@@ -56,6 +59,10 @@ from fluentai.types import (
 )
 
 __version__ = "0.1.0"
+
+BOTOCORE = "'botocore>=1.34'"  # a dependency of this plugin: missing only in a broken install
+CREDENTIALS_HINT = ("Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE (a profile "
+                    "in ~/.aws/config), or AWS_BEARER_TOKEN_BEDROCK (a Bedrock API key).")
 
 STOP_REASONS: dict[str, FinishReason] = {
     "end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
@@ -82,11 +89,13 @@ class SigV4Auth(httpx.Auth):
         self._service = service
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        from botocore.auth import SigV4Auth as BotoSigV4
-        from botocore.awsrequest import AWSRequest
+        with requires(BOTOCORE, "Signing Bedrock requests"):
+            from botocore.auth import SigV4Auth as BotoSigV4
+            from botocore.awsrequest import AWSRequest
 
-        frozen = self._credentials.get_frozen_credentials() \
-            if hasattr(self._credentials, "get_frozen_credentials") else self._credentials
+        with aws_errors():  # refreshing expired (SSO, assumed-role) credentials can fail
+            frozen = self._credentials.get_frozen_credentials() \
+                if hasattr(self._credentials, "get_frozen_credentials") else self._credentials
         headers = {k: v for k, v in request.headers.items()
                    if k.lower() not in ("connection", "accept-encoding", "user-agent")}
         aws = AWSRequest(method=request.method, url=str(request.url), data=request.content,
@@ -99,6 +108,20 @@ class SigV4Auth(httpx.Auth):
 
     def __repr__(self) -> str:
         return f"SigV4Auth(region={self._region!r}, service={self._service!r})"
+
+
+@contextmanager
+def aws_errors() -> Iterator[None]:
+    """botocore's credential failures (an unknown AWS_PROFILE, an expired SSO session ...)
+    as a ConfigurationError saying what to do, not a botocore traceback."""
+    with requires(BOTOCORE, "Bedrock's AWS credentials"):
+        from botocore.exceptions import BotoCoreError
+
+    try:
+        yield
+    except BotoCoreError as exc:
+        raise ConfigurationError(f"AWS credentials for Bedrock could not be loaded: {exc}. "
+                                 f"{CREDENTIALS_HINT}", provider="bedrock") from None
 
 
 # --- encoding -------------------------------------------------------------------------------
@@ -367,6 +390,15 @@ def decode_converse(provider: str, request: ChatRequest, content: bytes) -> Chat
                         raw_finish_reason=raw)
 
 
+class _FoundationModel(msgspec.Struct):
+    modelId: str
+    modelName: str | None = None
+
+
+class _FoundationModels(msgspec.Struct):
+    modelSummaries: list[_FoundationModel] = []
+
+
 class Bedrock(Provider):
     name = "bedrock"
     label = "Amazon Bedrock"
@@ -375,7 +407,9 @@ class Bedrock(Provider):
     api_key_env = ("AWS_BEARER_TOKEN_BEDROCK",)
     requires_key = False  # SigV4 credentials come from botocore's chain
     option_env = {"region": ("AWS_REGION", "AWS_DEFAULT_REGION"), "profile": ("AWS_PROFILE",)}
+    settings = ("credentials",)  # botocore Credentials (or anything with their attributes)
     max_embed_batch = 1  # Titan and Nova embed one text per InvokeModel call
+    lists_models = True  # ListFoundationModels, on the control-plane host
 
     def configure(self) -> None:
         if not self.base_url:
@@ -383,14 +417,8 @@ class Bedrock(Provider):
             self.base_url = f"https://bedrock-runtime.{region}.amazonaws.com" if region else ""
         self._credentials: Any = self.options.pop("credentials", None)
 
-    def missing_configuration(self) -> str | None:
-        if not self.options.get("region"):
-            return "set AWS_REGION"
-        return None
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.options.get("region"))
+    def missing_settings(self) -> str | None:
+        return None if self.options.get("region") else "set AWS_REGION"
 
     def auth(self) -> httpx.Auth:
         if self._auth is not None:
@@ -405,15 +433,15 @@ class Bedrock(Provider):
                                      "region=...).", provider=self.name, env_var="AWS_REGION")
         credentials = self._credentials
         if credentials is None:
-            import botocore.session
+            with requires(BOTOCORE, "Bedrock's AWS credential chain"):
+                import botocore.session
 
-            session = botocore.session.Session(profile=self.options.get("profile"))
-            credentials = session.get_credentials()
+            with aws_errors():
+                session = botocore.session.Session(profile=self.options.get("profile"))
+                credentials = session.get_credentials()
             if credentials is None:
-                raise ConfigurationError(
-                    "No AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-                    "AWS_PROFILE, or AWS_BEARER_TOKEN_BEDROCK (a Bedrock API key).",
-                    provider=self.name, env_var="AWS_ACCESS_KEY_ID")
+                raise ConfigurationError(f"No AWS credentials found. {CREDENTIALS_HINT}",
+                                         provider=self.name, env_var="AWS_ACCESS_KEY_ID")
         signer = SigV4Auth(credentials, region)
         self._auth = signer
         return signer
@@ -430,6 +458,20 @@ class Bedrock(Provider):
             raise ConfigurationError("No AWS region for Bedrock: set AWS_REGION.",
                                      provider=self.name, env_var="AWS_REGION")
         return self.base_url + path
+
+    def encode_list_models(self, request: ListModelsRequest) -> httpx.Request:
+        """ListFoundationModels: the same SigV4 signing name ("bedrock") on the control-plane
+        host (``bedrock.<region>``) beside the runtime one."""
+        url = httpx.URL(self.url("/foundation-models"))
+        control = url.copy_with(host=url.host.replace("bedrock-runtime", "bedrock", 1))
+        return httpx.Request("GET", control, headers={"accept": "application/json",
+                                                      **request.headers})
+
+    def decode_list_models(self, request: ListModelsRequest,
+                           response: httpx.Response) -> list[ModelInfo]:
+        wire = msgspec.json.decode(response.content, type=_FoundationModels)
+        return [ModelInfo(id=m.modelId, provider=self.name, name=m.modelName, live=True)
+                for m in wire.modelSummaries]
 
     @staticmethod
     def model_path(model: str) -> str:

@@ -7,10 +7,27 @@ Docs followed: https://developers.cloudflare.com/workers-ai/configuration/open-a
 
 from __future__ import annotations
 
-from fluentai import OpenAICompatible, hookimpl
+import httpx
+import msgspec
+
+from fluentai import ModelInfo, ModelPage, OpenAICompatible, hookimpl
 from fluentai.errors import ConfigurationError
+from fluentai.request import ListModelsRequest
 
 __version__ = "0.1.0"
+
+
+class _Model(msgspec.Struct):
+    name: str
+
+
+class _ResultInfo(msgspec.Struct):
+    total_count: int | None = None
+
+
+class _Search(msgspec.Struct):
+    result: list[_Model] = []
+    result_info: _ResultInfo | None = None
 
 
 class Cloudflare(OpenAICompatible):
@@ -22,13 +39,30 @@ class Cloudflare(OpenAICompatible):
     api_key_env = ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY")
     option_env = {"account_id": ("CLOUDFLARE_ACCOUNT_ID",)}
     supports_embeddings = True
-    lists_models = False
+    lists_models = True  # the account's model catalogue (GET .../ai/models/search)
+    models_per_page = 100
 
-    def missing_configuration(self) -> str | None:
-        missing = [m for m in (super().missing_configuration(),
-                               None if self.options.get("account_id") or "{account_id}"
-                               not in self.base_url else "set CLOUDFLARE_ACCOUNT_ID") if m]
-        return "; ".join(missing) or None
+    def missing_settings(self) -> str | None:
+        if self.options.get("account_id") or "{account_id}" not in self.base_url:
+            return None
+        return "set CLOUDFLARE_ACCOUNT_ID"
+
+    def encode_list_models(self, request: ListModelsRequest) -> httpx.Request:
+        """Workers AI's own listing, beside the OpenAI-compatible ``/ai/v1``."""
+        base = self.url("").removesuffix("/v1")
+        params = {"per_page": str(self.models_per_page), "page": request.page_token or "1"}
+        return httpx.Request("GET", f"{base}/models/search", params=params,
+                             headers={"accept": "application/json", **request.headers})
+
+    def decode_list_models(self, request: ListModelsRequest,
+                           response: httpx.Response) -> ModelPage:
+        wire = msgspec.json.decode(response.content, type=_Search)
+        page = int(request.page_token or "1")
+        info = wire.result_info
+        more = info is not None and info.total_count is not None and \
+            page * self.models_per_page < info.total_count
+        return ModelPage([ModelInfo(id=m.name, provider=self.name, live=True)
+                          for m in wire.result], str(page + 1) if more else None)
 
     def url(self, path: str) -> str:
         if "{account_id}" in self.base_url:

@@ -39,7 +39,8 @@ class Groq(OpenAICompatible):
     docs_url = "https://console.groq.com/docs/api-reference"
     base_url = "https://api.groq.com/openai/v1"
     api_key_env = ("GROQ_API_KEY",)
-    base_url_env = ("GROQ_BASE_URL",)
+    base_url_env = ("GROQ_BASE_URL",)  # as the groq SDK reads it: the host, no /openai/v1
+    base_url_env_path = "/openai/v1"
     stream_decoder_type = GroqStream
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fluentai import hookimpl
+from fluentai.optional import requires
 from fluentai.transport import TransportOptions
 
 __version__ = "0.1.0"
@@ -26,6 +27,7 @@ def fluentai_providers() -> list[Any]:
 def fluentai_transport(provider: Any, is_async: bool, options: TransportOptions) -> Any:
     if options.name != "http3":
         return None
-    from .transport import AsyncHTTP3Transport, HTTP3Transport
+    with requires("'aioquic>=1.2'", "transport='http3'"):  # only missing in a broken install
+        from .transport import AsyncHTTP3Transport, HTTP3Transport
 
     return AsyncHTTP3Transport(options) if is_async else HTTP3Transport(options)

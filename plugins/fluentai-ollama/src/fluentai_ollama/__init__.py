@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import msgspec
@@ -21,7 +22,7 @@ from fluentai import (
     hookimpl,
 )
 from fluentai.decoding import JSONStream
-from fluentai.errors import StreamInterruptedError
+from fluentai.errors import ConfigurationError, StreamInterruptedError
 from fluentai.events import (
     ErrorEvent,
     Finish,
@@ -45,6 +46,7 @@ from fluentai.types import (
 )
 
 __version__ = "0.1.0"
+DEFAULT_PORT = 11434
 
 DONE_REASONS: dict[str, FinishReason] = {"stop": "stop", "length": "length", "load": "other",
                                          "unload": "other"}
@@ -172,8 +174,7 @@ class Ollama(Provider):
                        "to where it listens.")
 
     def configure(self) -> None:
-        if "://" not in self.base_url:  # OLLAMA_HOST is often written as host:port
-            self.base_url = f"http://{self.base_url}"
+        self.base_url = host_url(self.base_url)
 
     def encode_chat(self, request: ChatRequest) -> httpx.Request:
         options: dict[str, Any] = {}
@@ -244,6 +245,25 @@ class Ollama(Provider):
                            response: httpx.Response) -> list[ModelInfo]:
         tags = msgspec.json.decode(response.content, type=_Tags)
         return [ModelInfo(id=t.name, provider=self.name, live=True) for t in tags.models]
+
+
+def host_url(host: str) -> str:
+    """OLLAMA_HOST as the ollama client reads it: ``host``, ``host:port``, ``:port`` or a
+    URL. Without a scheme the port defaults to Ollama's 11434 (not 80) and the host to
+    127.0.0.1."""
+    if "://" in host:
+        return host.rstrip("/")
+    parts = urlsplit(f"http://{host}")
+    try:
+        port = parts.port or DEFAULT_PORT
+    except ValueError:
+        raise ConfigurationError(f"OLLAMA_HOST={host!r} has no valid port",
+                                 provider="ollama", env_var="OLLAMA_HOST") from None
+    name = parts.hostname or "127.0.0.1"
+    if ":" in name:  # IPv6
+        name = f"[{name}]"
+    path = parts.path.strip("/")
+    return f"http://{name}:{port}" + (f"/{path}" if path else "")
 
 
 @hookimpl

@@ -16,6 +16,7 @@ class Together(OpenAICompatible):
     docs_url = "https://docs.together.ai/reference/chat-completions-1"
     base_url = "https://api.together.xyz/v1"
     api_key_env = ("TOGETHER_API_KEY",)
+    base_url_env = ("TOGETHER_BASE_URL",)  # as the together SDK reads it: with /v1
     supports_embeddings = True
 
 

@@ -21,8 +21,9 @@ import msgspec
 
 from fluentai import ChatResponse, Embedding, EmbeddingResponse, Provider, hookimpl
 from fluentai.errors import APIStatusError, ConfigurationError
+from fluentai.optional import requires
 from fluentai.provider import StreamDecoder
-from fluentai.request import ChatRequest, EmbedRequest
+from fluentai.request import ChatRequest, CheckRequest, EmbedRequest
 from fluentai.types import Usage
 from fluentai.wire import anthropic, gemini
 from fluentai.wire.openai import OpenAICompatible
@@ -30,6 +31,10 @@ from fluentai.wire.openai import OpenAICompatible
 __version__ = "0.1.0"
 
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+GOOGLE_AUTH = "'google-auth>=2.20'"  # a dependency of this plugin: missing only when broken
+LOGIN_HINT = ("run `gcloud auth application-default login`, or set "
+              "GOOGLE_APPLICATION_CREDENTIALS to a service-account JSON file")
+CHECK_MODEL = "gemini-2.5-flash"  # check counts tokens (free) on this model
 ANTHROPIC_VERSION = "vertex-2023-10-16"
 TASK_TYPES = {"query": "RETRIEVAL_QUERY", "document": "RETRIEVAL_DOCUMENT"}
 
@@ -67,7 +72,14 @@ class GoogleAuth(httpx.Auth):
         if not creds.valid:  # missing, or expired / inside google-auth's refresh margin
             with self._lock:
                 if not creds.valid:
-                    creds.refresh(self._transport)
+                    from google.auth.exceptions import RefreshError
+
+                    try:
+                        creds.refresh(self._transport)
+                    except RefreshError as exc:  # revoked, expired ADC, a deleted key ...
+                        raise ConfigurationError(
+                            f"Google Cloud credentials could not be refreshed ({exc}): "
+                            f"{LOGIN_HINT}", provider="vertexai") from None
         return str(creds.token)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
@@ -114,6 +126,7 @@ class VertexAI(gemini.GeminiContent):
     option_env = {"project": ("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT"),
                   "location": ("GOOGLE_CLOUD_LOCATION", "GOOGLE_CLOUD_REGION"),
                   "credentials_file": ("GOOGLE_APPLICATION_CREDENTIALS",)}
+    settings = ("credentials", "api_version")  # google-auth Credentials; v1 or v1beta1
     max_embed_batch = 250
 
     def configure(self) -> None:
@@ -126,13 +139,25 @@ class VertexAI(gemini.GeminiContent):
                 else f"{location}-aiplatform.googleapis.com"
             self.base_url = f"https://{host}"
 
-    @property
-    def configured(self) -> bool:
-        """A project (with Google credentials), or an express-mode key alone."""
-        return bool(self.options.get("project")) or self._api_key is not None
+    def missing_settings(self) -> str | None:
+        """A project (with Google credentials, resolved on first use), or an express-mode
+        key alone."""
+        if self.options.get("project") or self._api_key is not None:
+            return None
+        return "set GOOGLE_CLOUD_PROJECT (or VERTEX_API_KEY)"
 
-    def missing_configuration(self) -> str | None:
-        return None if self.configured else "set GOOGLE_CLOUD_PROJECT (or VERTEX_API_KEY)"
+    def check_request(self) -> CheckRequest:
+        """Vertex lists no models per project; counting tokens is free and needs the same
+        credentials and project permission as a prediction."""
+        return CheckRequest()
+
+    def encode_check(self, request: CheckRequest) -> httpx.Request:
+        body = {"contents": [{"role": "user", "parts": [{"text": "ping"}]}]}
+        return self.json_request("POST", f"{self.model_path(CHECK_MODEL)}:countTokens", body,
+                                 request.headers)
+
+    def decode_check(self, request: CheckRequest, response: httpx.Response) -> None:
+        return None
 
     def auth(self) -> httpx.Auth:
         if self._auth is not None:
@@ -147,21 +172,27 @@ class VertexAI(gemini.GeminiContent):
         return signer
 
     def _load_credentials(self) -> Any:
-        path = self.options.get("credentials_file")
-        if path:
+        with requires(GOOGLE_AUTH, "Vertex AI's Google credentials"):
+            import google.auth
+            from google.auth.exceptions import DefaultCredentialsError
             from google.oauth2 import service_account
 
-            return service_account.Credentials.from_service_account_file(path, scopes=[SCOPE])
-        import google.auth
-        from google.auth.exceptions import DefaultCredentialsError
-
+        path = self.options.get("credentials_file")
+        if path:
+            try:
+                return service_account.Credentials.from_service_account_file(path,
+                                                                             scopes=[SCOPE])
+            except (OSError, ValueError) as exc:
+                raise ConfigurationError(
+                    f"The service-account file {path!r} (GOOGLE_APPLICATION_CREDENTIALS) could "
+                    f"not be used: {exc}", provider=self.name,
+                    env_var="GOOGLE_APPLICATION_CREDENTIALS") from None
         try:
             credentials, _project = google.auth.default(scopes=[SCOPE])
         except DefaultCredentialsError:
-            raise ConfigurationError(
-                "No Google Cloud credentials: run `gcloud auth application-default login`, or "
-                "set GOOGLE_APPLICATION_CREDENTIALS to a service-account JSON file.",
-                provider=self.name, env_var="GOOGLE_APPLICATION_CREDENTIALS") from None
+            raise ConfigurationError(f"No Google Cloud credentials: {LOGIN_HINT}.",
+                                     provider=self.name,
+                                     env_var="GOOGLE_APPLICATION_CREDENTIALS") from None
         return credentials
 
     def model_path(self, model: str, publisher: str | None = None) -> str:
