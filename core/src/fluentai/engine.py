@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import msgspec
 
-from . import building, catalog, telemetry
+from . import _defaults, building, catalog, telemetry
 from .breaker import CircuitBreaker
 from .errors import (
     APIConnectionError,
@@ -163,9 +163,10 @@ class Engine:
         return provider.missing_configuration()
 
     def _auth_override(self, provider: Provider) -> httpx.Auth | None:
+        """What another plugin's ``fluentai_auth`` answers for ``provider`` (core's own
+        default, the provider's key, left out)."""
         self._registry.load()
-        defaults = self._registry.pm.get_plugin("fluentai._defaults")
-        others = self._registry.pm.subset_hook_caller("fluentai_auth", [defaults])
+        others = self._registry.pm.subset_hook_caller("fluentai_auth", [_defaults])
         return others(provider=provider)  # type: ignore[no-any-return]
 
     def set_api_key(self, provider: str, api_key: str) -> None:
