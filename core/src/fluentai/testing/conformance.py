@@ -374,6 +374,26 @@ class ProviderSuite:
         assert provider.configured
         assert provider.base_url.startswith(server.url)
 
+    def test_check_is_one_authenticated_request(self) -> None:
+        """``check`` sends exactly one request carrying the credentials (a rejection is an
+        AuthenticationError, not "ok"), or, with nothing to verify with, sends none and
+        says "configured, not verified"."""
+        body = self.error_body or {"error": {"message": "invalid key", "type": "auth"}}
+        with ReplayServer([Reply(401, body)]) as server:
+            client = self.client(server)
+            verifiable = client.provider(self.provider).check_request() is not None
+            result = client.check(self.provider)
+            sent = server.requests
+        if not verifiable:
+            assert sent == [] and result.configured and not result.ok
+            assert (result.problem or "").startswith("configured, not verified: ")
+            return
+        assert len(sent) == 1, f"check sent {len(sent)} requests"
+        assert any(SECRET in v for v in sent[0].headers.values()) or SECRET in sent[0].query, \
+            "the check request does not carry the credentials"
+        assert not result.ok and result.configured and result.error == "AuthenticationError"
+        assert SECRET not in (result.problem or "")
+
     def test_secrets_never_shown(self) -> None:
         with ReplayServer([]) as server:
             provider = self.client(server).provider(self.provider)
