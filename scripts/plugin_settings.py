@@ -71,9 +71,10 @@ def _check(cls: type[Provider]) -> str:
             f"it reports \"configured, not verified\".")
 
 
-def readme_for(cls: type[Provider]) -> Path:
-    module = sys.modules[cls.__module__].__file__ or ""
-    return Path(module).resolve().parents[2] / "README.md"
+def readme_for(distribution: str | None) -> Path | None:
+    """The README of a plugin of this repository (installed editable or not)."""
+    path = ROOT / "plugins" / (distribution or "-") / "README.md"
+    return path if path.exists() else None
 
 
 def updated(text: str, block: str) -> str:
@@ -91,8 +92,8 @@ def main(argv: list[str]) -> int:
     stale = []
     for name in sorted(registry.providers):
         cls = registry.providers[name]
-        path = readme_for(cls)
-        if ROOT not in path.parents:
+        path = readme_for(registry.owners[name].distribution)
+        if path is None:
             continue  # a third party's plugin
         text = path.read_text()
         new = updated(text, section(cls))
