@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import msgspec
@@ -44,6 +44,7 @@ from .types import (
 log = logging.getLogger("fluentai")
 log.addHandler(logging.NullHandler())  # a library never writes to an app's stderr unasked
 MAX_MODEL_PAGES = 100  # a listing that pages further is a server bug, not a catalog
+_E = TypeVar("_E", bound=FluentAIError)
 
 
 class Engine:
@@ -241,7 +242,7 @@ class Engine:
                 f"{provider.connection_hint}", provider=provider.name)
         return self.scrub(provider, err)
 
-    def scrub(self, provider: Provider, error: FluentAIError) -> Any:
+    def scrub(self, provider: Provider, error: _E) -> _E:
         """Remove any secret of the provider that a server echoed into an error."""
         for secret in provider.secrets():
             if len(secret) >= 8 and secret in error.message:  # shorter is no real key

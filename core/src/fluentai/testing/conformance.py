@@ -348,7 +348,7 @@ class ProviderSuite:
         assert info.value.status_code == status
         assert SECRET not in str(info.value) and SECRET not in repr(info.value.args)
         if status == 429:
-            assert info.value.retry_after == 3.0  # type: ignore[attr-defined]
+            assert info.value.retry_after == 3.0
 
     def test_missing_key_names_the_environment_variable(self) -> None:
         cls = self.registry().provider_class(self.provider)

@@ -180,8 +180,8 @@ class VertexAI(gemini.GeminiContent):
         path = self.options.get("credentials_file")
         if path:
             try:
-                return service_account.Credentials.from_service_account_file(path,
-                                                                             scopes=[SCOPE])
+                return service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+                    path, scopes=[SCOPE])
             except (OSError, ValueError) as exc:
                 raise ConfigurationError(
                     f"The service-account file {path!r} (GOOGLE_APPLICATION_CREDENTIALS) could "
