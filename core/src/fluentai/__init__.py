@@ -19,8 +19,8 @@ _EXPORTS = {
     "EmbeddingResponse": "types", "Embedding": "types", "RerankResponse": "types",
     "RerankResult": "types", "Transcription": "types", "ModelInfo": "types",
     "ModelPage": "types", "Price": "types",
-    "ChatOptions": "options", "EmbedOptions": "options", "RerankOptions": "options",
-    "TranscribeOptions": "options", "Prompt": "options",
+    "ChatOptions": "options", "ClientOptions": "options", "EmbedOptions": "options",
+    "RerankOptions": "options", "TranscribeOptions": "options", "Prompt": "options",
     "Provider": "provider", "Secret": "provider",
     "OpenAICompatible": "wire.openai",
     "hookimpl": "hookspecs", "tool_from_function": "tools", "collect": "events",
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # explicit re-exports, so strict type checkers accept `from f
     from .events import collect as collect
     from .hookspecs import hookimpl as hookimpl
     from .options import ChatOptions as ChatOptions
+    from .options import ClientOptions as ClientOptions
     from .options import EmbedOptions as EmbedOptions
     from .options import Prompt as Prompt
     from .options import RerankOptions as RerankOptions

@@ -19,7 +19,14 @@ from .engine import (
     with_documents,
 )
 from .errors import FluentAIError
-from .options import ChatOptions, EmbedOptions, Prompt, RerankOptions, TranscribeOptions
+from .options import (
+    ChatOptions,
+    ClientOptions,
+    EmbedOptions,
+    Prompt,
+    RerankOptions,
+    TranscribeOptions,
+)
 from .provider import Provider
 from .request import AnyRequest, EmbedRequest, ListModelsRequest
 from .retry import RetryPolicy
@@ -43,7 +50,8 @@ if TYPE_CHECKING:
 class AsyncClient(BaseClient):
     """Asynchronous client; use ``async with AsyncClient() as client``."""
 
-    def __init__(self, *, max_concurrency: int = 8, **kwargs: Any) -> None:
+    def __init__(self, *, max_concurrency: int = 8, **kwargs: Unpack[ClientOptions]) -> None:
+        options.check("AsyncClient", kwargs, ClientOptions)
         self._core = Engine(**kwargs)
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._max_concurrency = max_concurrency

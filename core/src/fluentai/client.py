@@ -25,7 +25,14 @@ from .engine import (
     with_documents,
 )
 from .errors import FluentAIError
-from .options import ChatOptions, EmbedOptions, Prompt, RerankOptions, TranscribeOptions
+from .options import (
+    ChatOptions,
+    ClientOptions,
+    EmbedOptions,
+    Prompt,
+    RerankOptions,
+    TranscribeOptions,
+)
 from .provider import Provider
 from .request import AnyRequest, ListModelsRequest
 from .retry import RetryPolicy
@@ -55,7 +62,8 @@ class Client(BaseClient):
     >>> client.chat("openai/gpt-4o-mini", "Say hi").text
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: Unpack[ClientOptions]) -> None:
+        options.check("Client", kwargs, ClientOptions)
         self._core = Engine(**kwargs)
         self._clients: dict[str, httpx.Client] = {}
         self._http_lock = threading.Lock()

@@ -15,11 +15,15 @@ from typing import TYPE_CHECKING, Any, TypedDict, Union
 from .types import Message
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import httpx
 
+    from .plugins import Registry
     from .request import EmbeddingDType, InputType, Reasoning, ResponseFormat
     from .retry import RetryPolicy
     from .timeouts import Timeout
+    from .transport import TransportOptions
     from .types import Tool
 
 Prompt = Union[str, Message, Sequence[Union[Message, Mapping[str, Any]]]]
@@ -27,6 +31,19 @@ Prompt = Union[str, Message, Sequence[Union[Message, Mapping[str, Any]]]]
 
 ToolLike = Union["Tool", Callable[..., Any], Mapping[str, Any]]
 """A tool: a Tool, a plain function (its signature and docstring describe it), or a dict."""
+
+
+class ClientOptions(TypedDict, total=False):
+    """``Client(...)`` and ``AsyncClient(...)``."""
+
+    providers: Mapping[str, Mapping[str, Any]] | None  # per provider: api_key, base_url, ...
+    plugins: Iterable[Any]  # plugin objects registered directly (no entry point)
+    timeout: Timeout | httpx.Timeout | float | None
+    transport: str | TransportOptions | None  # "http1", "http2" or a transport plugin's
+    env: Mapping[str, str] | None  # read instead of os.environ
+    registry: Registry | None
+    retry: RetryPolicy | int | None
+    circuit_breaker: Mapping[str, Any] | bool
 
 
 class CallOptions(TypedDict, total=False):
