@@ -97,7 +97,7 @@ def _unquote(cell: str) -> str:
 
 def provenance(shared: Path) -> dict[str, Source]:
     """Every file SOURCES.md names, with where it came from."""
-    text = (shared / "SOURCES.md").read_text()
+    text = (shared / "SOURCES.md").read_text(encoding="utf-8")
     tags: dict[str, tuple[str, str, str]] = {}
     licenses: dict[str, str] = {}
     out: dict[str, Source] = {}
@@ -187,7 +187,7 @@ def write_sources(folder: Path, known: dict[str, Source]) -> None:
         note = src.note.replace("|", "\\|")
         rows.append(f"| `{rel}` | {src.repository} | {src.commit[:12]} | `{src.path}` | "
                     f"{src.license} | {note} |")
-    (folder / "SOURCES.md").write_text(HEADER + "\n".join(rows) + "\n")
+    (folder / "SOURCES.md").write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     notices = ["# Licence notices of the recordings' sources\n"]
     for repo in sorted(used):
         kind = _license_kind(used[repo].license)
@@ -195,7 +195,7 @@ def write_sources(folder: Path, known: dict[str, Source]) -> None:
         body = {"mit": MIT, "apache": APACHE, "0bsd": ZERO_BSD}[kind]
         title = {"mit": "MIT License", "apache": "Apache License 2.0", "0bsd": "0BSD"}[kind]
         notices.append(f"## {repo} ({title})\n\n{holder}\n\n{body}")
-    (folder / "LICENSES.md").write_text("\n".join(notices))
+    (folder / "LICENSES.md").write_text("\n".join(notices), encoding="utf-8")
 
 
 def add(suite: Path, files: list[str]) -> None:
@@ -218,7 +218,7 @@ def _recorded(folder: Path) -> dict[str, Source]:
     out: dict[str, Source] = {}
     if not sources.is_file():
         return out
-    for line in sources.read_text().splitlines():
+    for line in sources.read_text(encoding="utf-8").splitlines():
         if line.startswith("| `"):
             cells = _cells(line)
             out[_unquote(cells[0])] = Source(cells[1], cells[2], _unquote(cells[3]), cells[4],

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_models_yaml_validates_strictly() -> None:
-    raw = yaml.safe_load((ROOT / "core/src/fluentai/models.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "core/src/fluentai/models.yaml").read_text(encoding="utf-8"))
     parsed = msgspec.convert(raw, catalog.Catalog)
     assert parsed.providers["openai"].models["gpt-4o-mini"].price is not None
 
@@ -31,7 +31,7 @@ def test_a_typo_in_the_catalog_is_rejected() -> None:
 
 
 def test_published_schema_is_up_to_date() -> None:
-    published = json.loads((ROOT / "spec" / "models.schema.json").read_text())
+    published = json.loads((ROOT / "spec" / "models.schema.json").read_text(encoding="utf-8"))
     assert published == json.loads(json.dumps(catalog.schema())), \
         "regenerate spec/models.schema.json"
 

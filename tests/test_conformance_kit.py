@@ -112,12 +112,13 @@ def test_scaffolded_plugin_installs_alone_and_passes_the_kit(tmp_path: Path, wir
     assert install[:3] == ["pip", "install", "-e"] and test[0] == "pytest"
     env_dir = tmp_path / "env"
     subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(env_dir)], check=True)
-    python = env_dir / "bin" / "python"
+    scripts = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
+    python = scripts / "python"
     subprocess.run([uv, "pip", "install", "-q", "--python", str(python),  # this checkout's core
                     f"{root / 'core'}[testing]"], check=True, timeout=600)
     subprocess.run([uv, "pip", "install", "-q", "--python", str(python), *install[2:]],
                    check=True, timeout=600)  # the hint, as printed
-    listed = subprocess.run([str(env_dir / "bin" / "fluentai"), "providers"],
+    listed = subprocess.run([str(scripts / "fluentai"), "providers"],
                             capture_output=True, text=True, check=True)
     assert "acme-llm" in listed.stdout and "no: set ACME_LLM_API_KEY" in listed.stdout
     assert "openai" not in listed.stdout  # a clean environment: core and this plugin only

@@ -188,7 +188,7 @@ def test_a_forged_key_is_rejected_by_the_token_endpoint(service_account: Any,
                                                         tmp_path: Path) -> None:
     path, endpoint = service_account
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    doc = json.loads(path.read_text())
+    doc = json.loads(path.read_text(encoding="utf-8"))
     doc["private_key"] = other.private_bytes(serialization.Encoding.PEM,
                                              serialization.PrivateFormat.PKCS8,
                                              serialization.NoEncryption()).decode()
