@@ -53,8 +53,8 @@ def lint(session: nox.Session) -> None:
     session.install(*group("lint"), *_everything())
     session.run("ruff", "check", "core", "plugins", "tests", "bench", "examples", "noxfile.py",
                 "scripts")
-    session.run("mypy", "--strict", "core/src", *[f"{p.relative_to(ROOT)}/src" for p in PLUGINS],
-                "examples")
+    sources = [str(path.relative_to(ROOT) / "src") for path in DISTRIBUTIONS]
+    session.run("mypy", "--strict", *sources, "examples")
     session.run("pyright", "examples")
     session.run("python", "scripts/actionlint.py", "--cache",
                 str(Path(session.cache_dir) / "actionlint"))

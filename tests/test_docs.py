@@ -123,10 +123,14 @@ def _provider_classes() -> dict[str, Any]:
     return dict(registry.providers)
 
 
-def _base_path(name: str) -> str:
-    """What follows the host in a provider's base URL (``/v1``)."""
-    cls = _provider_classes().get(name)
+def _base_path(cls: Any) -> str:
+    """What follows the host in a provider's base URL: ``/v1`` mostly (and for a provider
+    the program defines itself, as plugin.py does)."""
     return urlsplit(getattr(cls, "base_url", "https://example.invalid/v1")).path.rstrip("/")
+
+
+def _base_url_variable(name: str) -> str:
+    return f"FLUENTAI_{name.upper().replace('-', '_')}_BASE_URL"
 
 
 @contextmanager
@@ -138,26 +142,23 @@ def serving(script: Script, keyed: set[str] = frozenset()
     classes = _provider_classes()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("FLUENTAI_", "AWS_", "GOOGLE_", "AZURE_", "VERTEX_"))
-           and not k.endswith(("_API_KEY", "_BASE_URL", "_TOKEN", "_API_TOKEN"))}
+           and not k.endswith(("_API_KEY", "_BASE_URL", "_TOKEN"))}
     closed = f"http://127.0.0.1:{_closed_port()}"
-    for name in classes:
-        env[f"FLUENTAI_{name.upper().replace('-', '_')}_BASE_URL"] = closed + _base_path(name)
+    for name, cls in classes.items():
+        env[_base_url_variable(name)] = closed + _base_path(cls)
     for name in {*script, *keyed}:
         key = classes[name].api_key_env[0] if name in classes else f"{name.upper()}_API_KEY"
         env[key] = f"sk-docs-test-{name}"
     servers: list[ReplayServer] = []
     with ExitStack() as stack:
         for name, replies in script.items():
-            if name not in classes:  # a provider the program itself defines (plugin.py)
-                env[f"{name.upper()}_BASE_URL"] = closed + "/v1"
-            if replies is None:
-                continue
-            server = stack.enter_context(ReplayServer(replies))
-            servers.append(server)
-            url = server.url + (_base_path(name) if name in classes else "/v1")
-            env[f"FLUENTAI_{name.upper()}_BASE_URL"] = url
-            if name not in classes:
-                env[f"{name.upper()}_BASE_URL"] = url
+            host = closed
+            if replies is not None:
+                servers.append(stack.enter_context(ReplayServer(replies)))
+                host = servers[-1].url
+            env[_base_url_variable(name)] = host + _base_path(classes.get(name))
+            if name not in classes:  # a provider the program defines itself (plugin.py)
+                env[f"{name.upper()}_BASE_URL"] = env[_base_url_variable(name)]
         yield env, servers
 
 
