@@ -131,7 +131,10 @@ def _test_from_artifacts(session: nox.Session, path: Path, core_wheel: Path,
     sdist, wheel = _artifacts(DIST, path)
     shutil.rmtree(work, ignore_errors=True)
     with tarfile.open(sdist) as tar:
-        tar.extractall(work, filter="data")
+        if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
+            tar.extractall(work, filter="data")
+        else:
+            tar.extractall(work)
     source = work / sdist.name.removesuffix(".tar.gz")
     venv = work / "venv"
     python = _bin(venv, "python")
