@@ -17,7 +17,7 @@ from .errors import ConfigurationError
 WIRES = ("openai", "native")
 
 PYPROJECT = '''[build-system]
-requires = ["hatchling>=1.24"]
+requires = ["hatchling>=1.27"]  # PEP 639 license-files
 build-backend = "hatchling.build"
 
 [project]
