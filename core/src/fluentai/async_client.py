@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from . import building, options, retry, telemetry
+from . import building, options, telemetry
 from .engine import (
     MAX_MODEL_PAGES,
     BaseClient,
@@ -84,8 +84,7 @@ class AsyncClient(BaseClient):
                        deadline: Deadline, stream: bool = False) -> Any:
         core = self._core
         breaker = core.breaker(provider)
-        if breaker is not None:
-            breaker.before()
+        trial = breaker.before() if breaker is not None else False
         try:
             with op.step("fluentai.encode"):
                 http_request, auth = core.encode(provider, request)
@@ -103,12 +102,12 @@ class AsyncClient(BaseClient):
                 raise core.transport_error(provider, exc, deadline) from None
             if response.status_code >= 400:
                 raise core.status_error(provider, request, response)
-        except FluentAIError as exc:
+        except BaseException as exc:  # cancelled too: a trial must end
             if breaker is not None:
-                breaker.failure(exc)
+                breaker.failure(exc, trial)
             raise
         if breaker is not None:
-            breaker.success()
+            breaker.success(trial)
         return response
 
     async def _send(self, provider: Provider, request: AnyRequest,
@@ -118,9 +117,8 @@ class AsyncClient(BaseClient):
         deadline = deadline or core.deadline(timeout, stream=False)
         op = telemetry.start(provider, request)
         try:
-            response = await retry.acall(core.policy(retry_policy, deadline),
-                                         lambda: self._attempt(provider, request, op, deadline),
-                                         core.on_retry(provider, op))
+            response = await core.retrier(provider, op, retry_policy, deadline).acall(
+                lambda: self._attempt(provider, request, op, deadline))
             with op.step("fluentai.decode"):
                 result = core.decode(provider, request, response)
         except BaseException as exc:

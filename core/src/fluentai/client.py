@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from . import building, options, retry, telemetry
+from . import building, options, telemetry
 from .engine import (
     MAX_MODEL_PAGES,
     BaseClient,
@@ -101,8 +101,7 @@ class Client(BaseClient):
         streaming) or a typed error."""
         core = self._core
         breaker = core.breaker(provider)
-        if breaker is not None:
-            breaker.before()
+        trial = breaker.before() if breaker is not None else False
         try:
             with op.step("fluentai.encode"):
                 http_request, auth = core.encode(provider, request)
@@ -121,12 +120,12 @@ class Client(BaseClient):
                 raise core.transport_error(provider, exc, deadline) from None
             if response.status_code >= 400:
                 raise core.status_error(provider, request, response)
-        except FluentAIError as exc:
+        except BaseException as exc:  # cancelled or interrupted too: a trial must end
             if breaker is not None:
-                breaker.failure(exc)
+                breaker.failure(exc, trial)
             raise
         if breaker is not None:
-            breaker.success()
+            breaker.success(trial)
         return response
 
     def _send(self, provider: Provider, request: AnyRequest,
@@ -136,9 +135,8 @@ class Client(BaseClient):
         deadline = deadline or core.deadline(timeout, stream=False)
         op = telemetry.start(provider, request)
         try:
-            response = retry.call(core.policy(retry_policy, deadline),
-                                  lambda: self._attempt(provider, request, op, deadline),
-                                  core.on_retry(provider, op))
+            response = core.retrier(provider, op, retry_policy, deadline).call(
+                lambda: self._attempt(provider, request, op, deadline))
             with op.step("fluentai.decode"):
                 result = core.decode(provider, request, response)
         except BaseException as exc:

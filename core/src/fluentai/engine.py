@@ -28,7 +28,7 @@ from .errors import (
 from .plugins import Registry, default_registry
 from .provider import Provider
 from .request import AnyRequest, ChatRequest, CheckRequest, EmbedRequest, RerankRequest
-from .retry import RetryPolicy, policy_from
+from .retry import Retrier, RetryPolicy, policy_from
 from .timeouts import Deadline, Timeout, timeout_from
 from .transport import TransportOptions, missing, options_from
 from .types import (
@@ -84,14 +84,11 @@ class Engine:
                 provider.name, CircuitBreaker(provider.name, **self._breaker_settings))
         return found
 
-    def policy(self, retry: RetryPolicy | int | None, deadline: Deadline | None = None
-               ) -> RetryPolicy:
-        """The call's retry policy; retries never outlast its total timeout."""
-        policy = policy_from(retry, self.retry)
-        left = deadline.left() if deadline is not None else None
-        if left is not None and left < policy.max_time:
-            policy = msgspec.structs.replace(policy, max_time=max(left, 0.0))
-        return policy
+    def retrier(self, provider: Provider, op: telemetry.Operation,
+                retry: RetryPolicy | int | None, deadline: Deadline) -> Retrier:
+        """The call's retries: its policy, bounded by its total timeout too."""
+        return Retrier(policy_from(retry, self.retry), self.on_retry(provider, op), deadline,
+                       lambda: deadline.error("total", provider.base_url, provider.name))
 
     def deadline(self, timeout: Any, *, stream: bool) -> Deadline:
         return Deadline(timeout_from(timeout, self.timeout), stream=stream)
@@ -227,9 +224,7 @@ class Engine:
                         *, answered: bool = False) -> FluentAIError:
         """A failure before any output reached the caller, typed (retryable but for an
         exhausted total budget). ``answered``: the server had sent its headers."""
-        phase = deadline.expired()
-        if phase is None and isinstance(exc, httpx.TimeoutException):
-            phase = type(exc).__name__.removesuffix("Timeout").lower()
+        phase = deadline.phase(exc)
         if phase is not None:
             err: FluentAIError = deadline.error(phase, provider.base_url, provider.name)
         elif answered:

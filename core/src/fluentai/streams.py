@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from . import retry, telemetry
+from . import telemetry
 from .errors import FluentAIError, StreamInterruptedError
 from .events import PREAMBLE, Collector, ErrorEvent, StreamEvent
 from .provider import Provider
@@ -107,8 +107,7 @@ def _sync_start(client: Client, candidates: list[tuple[Provider, ChatRequest]],
                 raise
             return run
         try:
-            return retry.call(core.policy(retry_, deadline), attempt,
-                              core.on_retry(provider, op))
+            return core.retrier(provider, op, retry_, deadline).call(attempt)
         except FluentAIError as exc:
             op.fail(exc)
             if core.fall_through(exc, i == len(candidates) - 1, request.model):
@@ -236,7 +235,7 @@ class StreamRun:
         return events
 
     def broken(self, exc: BaseException) -> FluentAIError:
-        phase = self.deadline.expired()
+        phase = self.deadline.phase(exc)
         if phase is not None:
             return self.core.scrub(self.provider, self.deadline.error(
                 phase, self.provider.base_url, self.provider.name,
@@ -330,8 +329,7 @@ async def _async_start(client: AsyncClient, candidates: list[tuple[Provider, Cha
                 raise
             return run
         try:
-            return await retry.acall(core.policy(retry_, deadline), attempt,
-                                     core.on_retry(provider, op))
+            return await core.retrier(provider, op, retry_, deadline).acall(attempt)
         except FluentAIError as exc:
             op.fail(exc)
             if core.fall_through(exc, i == len(candidates) - 1, request.model):

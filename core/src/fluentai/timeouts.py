@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import httpx
 import msgspec
 
 from .errors import APITimeoutError, StreamTimeoutError
@@ -101,6 +102,14 @@ class Deadline:
         if self.first_at is not None and now >= self.first_at:
             return "first_token"
         return None
+
+    def phase(self, exc: BaseException) -> str | None:
+        """The limit behind a failure: a deadline of the call's that has passed, or the
+        httpx limit (connect, read, write, pool) that ``exc`` reports."""
+        phase = self.expired()
+        if phase is None and isinstance(exc, httpx.TimeoutException):
+            phase = type(exc).__name__.removesuffix("Timeout").lower()
+        return phase
 
     def extension(self, *, first: bool) -> dict[str, float | None]:
         """httpx's per-request ``timeout`` extension, each limit cut to the time left; with
