@@ -122,7 +122,7 @@ class AsyncClient(BaseClient):
             with op.step("fluentai.decode"):
                 result = core.decode(provider, request, response)
         except BaseException as exc:
-            op.fail(exc)
+            op.fail(core.scrub(provider, exc))
             raise
         op.end(result)
         return result

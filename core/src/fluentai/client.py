@@ -140,7 +140,7 @@ class Client(BaseClient):
             with op.step("fluentai.decode"):
                 result = core.decode(provider, request, response)
         except BaseException as exc:
-            op.fail(exc)
+            op.fail(core.scrub(provider, exc))
             raise
         op.end(result)
         return result

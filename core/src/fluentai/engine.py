@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
-from . import _defaults, building, catalog, telemetry
+from . import _defaults, building, catalog, redact, telemetry
 from .breaker import CircuitBreaker
 from .errors import (
     APIConnectionError,
@@ -44,7 +44,7 @@ from .types import (
 log = logging.getLogger("fluentai")
 log.addHandler(logging.NullHandler())  # a library never writes to an app's stderr unasked
 MAX_MODEL_PAGES = 100  # a listing that pages further is a server bug, not a catalog
-_E = TypeVar("_E", bound=FluentAIError)
+_E = TypeVar("_E", bound=BaseException)
 
 
 class Engine:
@@ -237,13 +237,11 @@ class Engine:
                 f"{provider.connection_hint}", provider=provider.name)
         return self.scrub(provider, err)
 
-    def scrub(self, provider: Provider, error: _E) -> _E:
-        """Remove any secret of the provider that a server echoed into an error."""
-        for secret in provider.secrets():
-            if len(secret) >= 8 and secret in error.message:  # shorter is no real key
-                error.message = error.message.replace(secret, "**********")
-        error.args = (error.message,)
-        return error
+    @staticmethod
+    def scrub(provider: Provider, error: _E) -> _E:
+        """Mask every secret of the provider that a server echoed into an error (message,
+        body, request id, raw bytes, chained errors)."""
+        return redact.scrub_error(error, provider.secrets())
 
     def http_client_args(self, provider: Provider, is_async: bool) -> dict[str, Any]:
         options: TransportOptions = provider.transport

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
+from . import redact
+
 _logger: Any = None
 
 
@@ -41,13 +43,12 @@ def event(name: str, secrets: Iterable[str] = (), level: str = "info", **fields:
     """Log one event; any of ``secrets`` found in a string field is replaced."""
     if _logger is None:
         return
-    hidden = [s for s in secrets if len(s) >= 8]
+    hidden = [s for s in secrets if len(s) >= redact.MIN_LENGTH]
     if hidden:
-        for key, value in fields.items():
-            if isinstance(value, str):
-                for secret in hidden:
-                    value = value.replace(secret, "**********")
-                fields[key] = value
+        context = fields.pop("_span_context", None)
+        fields = redact.scrub_data(fields, hidden)
+        if context is not None:
+            fields["_span_context"] = context
     getattr(_logger, level)(name, **fields)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, ClassVar, Protocol
 
 import httpx
@@ -19,6 +19,7 @@ import msgspec
 from .errormap import error_from_response
 from .errors import APIStatusError, ConfigurationError, UnsupportedError
 from .events import StreamEvent
+from .redact import Secrets
 from .request import (
     AnyRequest,
     ChatRequest,
@@ -63,15 +64,22 @@ class Secret:
 
 
 class HeaderAuth(httpx.Auth):
-    """Puts a secret in one header, e.g. ``Authorization: Bearer …`` or ``x-api-key: …``."""
+    """Puts a secret in one header, e.g. ``Authorization: Bearer …`` or ``x-api-key: …``.
 
-    def __init__(self, secret: Secret, header: str = "Authorization",
-                 scheme: str | None = "Bearer") -> None:
-        self._value = f"{scheme} {secret.get()}" if scheme else secret.get()
+    ``secret`` may be a function returning the current one (None: no header), read as each
+    request goes out: a key rotated by ``set_api_key`` applies to every request sent after
+    the rotation returns, and to none sent before it."""
+
+    def __init__(self, secret: Secret | Callable[[], Secret | None],
+                 header: str = "Authorization", scheme: str | None = "Bearer") -> None:
+        self._secret = secret
         self._header = header
+        self._prefix = f"{scheme} " if scheme else ""
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers[self._header] = self._value
+        secret = self._secret if isinstance(self._secret, Secret) else self._secret()
+        if secret is not None:
+            request.headers[self._header] = self._prefix + secret.get()
         yield request
 
     def __repr__(self) -> str:
@@ -130,12 +138,15 @@ class Provider:
                  env: Mapping[str, str] | None = None, **options: Any) -> None:
         env = os.environ if env is None else env
         cls = type(self)
+        self._secrets = Secrets()
         cls.check_settings(options)
         # a transport name or TransportOptions; None takes the client's (see transport.py)
         self.transport: Any = options.pop("transport", None) or env.get(
             self.base_url_variable.replace("_BASE_URL", "_TRANSPORT"))
         self._api_key: Secret | None = Secret(api_key) if api_key else next(
             (Secret(env[v]) for v in cls.api_key_env if env.get(v)), None)
+        if self._api_key is not None:
+            self._secrets.add(self._api_key.get())
         base = base_url or env.get(self.base_url_variable) or next(
             (env[v].rstrip("/") + cls.base_url_env_path for v in cls.base_url_env
              if env.get(v)), None) or self._regional_url(
@@ -147,6 +158,7 @@ class Provider:
         self.options: dict[str, Any] = {k: v for k, v in found.items() if v is not None}
         self.options.update({k: v for k, v in options.items() if v is not None})
         self._auth: httpx.Auth | None = None
+        self._key_auth: HeaderAuth | None = None
         self.configure()
 
     @classmethod
@@ -234,13 +246,26 @@ class Provider:
         return self._api_key
 
     def set_api_key(self, api_key: str) -> None:
-        """Rotate the key: requests already sent finish with the old one."""
+        """Rotate the key: every request sent after this returns carries the new key
+        (the default auth reads it as each request goes out); requests already sent finish
+        with the old one."""
+        self._secrets.add(api_key)
         self._api_key = Secret(api_key)
         self._auth = None
 
+    def register_secret(self, *values: str | None) -> None:
+        """Remember a credential obtained at run time (an access token, a session token, a
+        secret key) so that errors, spans and logs never show it. Plugins call this for
+        every credential they hold or obtain."""
+        self._secrets.add(*values)
+
     def secrets(self) -> list[str]:
-        """Every secret value this provider holds, so that logs and errors can scrub them."""
-        return [self._api_key.get()] if self._api_key else []
+        """Every secret value this provider holds or has obtained (its keys, old and new,
+        and every registered credential), so that errors, spans and logs can scrub them."""
+        return self._secrets.values()
+
+    def _current_key(self) -> Secret | None:
+        return self._api_key
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -259,13 +284,13 @@ class Provider:
     # --- default hook implementations -------------------------------------------------
 
     def auth(self) -> httpx.Auth:
-        """The httpx.Auth that authorizes requests (built once per key)."""
-        if self._auth is None:
-            if not self.requires_key and self._api_key is None:
-                self._auth = NoAuth()
-            else:
-                self._auth = HeaderAuth(self.api_key, self.auth_header, self.auth_scheme)
-        return self._auth
+        """The httpx.Auth that authorizes requests: the key in ``auth_header``, read as each
+        request goes out (a missing key that is required fails here, before sending)."""
+        if self._api_key is None and self.requires_key:
+            self.api_key  # noqa: B018  (raises the ConfigurationError naming the variable)
+        if self._key_auth is None:
+            self._key_auth = HeaderAuth(self._current_key, self.auth_header, self.auth_scheme)
+        return self._key_auth
 
     def encode(self, request: AnyRequest) -> httpx.Request:
         if isinstance(request, ChatRequest):

@@ -109,7 +109,7 @@ def _sync_start(client: Client, candidates: list[tuple[Provider, ChatRequest]],
         try:
             return core.retrier(provider, op, retry_, deadline).call(attempt)
         except FluentAIError as exc:
-            op.fail(exc)
+            op.fail(core.scrub(provider, exc))
             if core.fall_through(exc, i == len(candidates) - 1, request.model):
                 continue
             raise
@@ -265,7 +265,7 @@ class StreamRun:
         if error is None or isinstance(error, GeneratorExit):
             self.op.end(self.collector.response())
         else:
-            self.op.fail(error)
+            self.op.fail(self.core.scrub(self.provider, error))
 
 
 class AsyncStream:
@@ -331,7 +331,7 @@ async def _async_start(client: AsyncClient, candidates: list[tuple[Provider, Cha
         try:
             return await core.retrier(provider, op, retry_, deadline).acall(attempt)
         except FluentAIError as exc:
-            op.fail(exc)
+            op.fail(core.scrub(provider, exc))
             if core.fall_through(exc, i == len(candidates) - 1, request.model):
                 continue
             raise

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from opentelemetry import metrics, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from . import log
+from . import log, redact
 
 if TYPE_CHECKING:
     from .provider import Provider
@@ -53,16 +53,17 @@ class Operation:
 
     __slots__ = ("attributes", "secrets", "span", "started")
 
-    def __init__(self, span: Span, attributes: dict[str, Any], secrets: list[str]) -> None:
+    def __init__(self, span: Span, attributes: dict[str, Any],
+                 secrets: Callable[[], list[str]]) -> None:
         self.span = span
         self.attributes = attributes  # the metric attributes
-        self.secrets = secrets
+        self.secrets = secrets  # read when used: tokens obtained mid-call count too
         self.started = time.perf_counter()
         if log.enabled():
             self.log("request.start", **attributes)
 
     def log(self, name: str, level: str = "info", **fields: Any) -> None:
-        log.event(name, self.secrets, level, _span_context=self.span.get_span_context(),
+        log.event(name, self.secrets(), level, _span_context=self.span.get_span_context(),
                   **fields)
 
     @contextmanager
@@ -78,7 +79,7 @@ class Operation:
     def retry(self, attempt: int, error: BaseException, wait: float) -> None:
         if log.enabled():
             self.log("request.retry", "warning", attempt=attempt, wait_seconds=round(wait, 3),
-                     error_type=type(error).__name__, error=str(error))
+                     error_type=type(error).__name__, error=str(error))  # log() scrubs
         if self.span.is_recording():
             self.span.add_event("retry", {"attempt": attempt, "error.type": type(error).__name__,
                                           "wait_seconds": wait})
@@ -142,7 +143,8 @@ class Operation:
             phase = getattr(error, "phase", None)
             if phase is not None:
                 self.span.set_attribute("fluentai.timeout.phase", phase)
-            self.span.set_status(Status(StatusCode.ERROR, str(error)))
+            self.span.set_status(Status(StatusCode.ERROR,
+                                        redact.scrub(str(error), self.secrets())))
             partial = getattr(error, "partial", None)
             if partial is not None:
                 self.span.set_attribute("gen_ai.usage.output_tokens", partial.usage.output_tokens)
@@ -161,7 +163,7 @@ class _Off(Operation):
     def __init__(self) -> None:
         self.span = trace.INVALID_SPAN
         self.attributes = {}
-        self.secrets = []
+        self.secrets = list
         self.started = 0.0
 
     def retry(self, attempt: int, error: BaseException, wait: float) -> None:
@@ -214,7 +216,7 @@ def start(provider: Provider, request: AnyRequest) -> Operation:
 
             attrs["gen_ai.input.messages"] = msgspec.json.encode(request.messages).decode()
         span.set_attributes(attrs)
-    return Operation(span, metric_attrs, provider.secrets())
+    return Operation(span, metric_attrs, provider.secrets)
 
 
 @lru_cache(maxsize=256)

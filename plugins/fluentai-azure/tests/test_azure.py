@@ -3,6 +3,7 @@ and Microsoft Entra ID tokens refreshed near expiry without disturbing a request
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -82,23 +83,23 @@ class FakeCredential:
 
 def test_entra_token_is_cached_then_refreshed_near_expiry() -> None:
     [it] = load_cassette(recordings(__file__) / RECORDED)
-    credential = FakeCredential(lifetime=3600)
-    with ReplayServer([Reply.from_interaction(it, path=None, repeat=True)]) as server:
-        client = fluentai.Client(providers={"azure": {"base_url": server.url,
-                                                      "credential": credential}})
-        client.chat("azure/gpt-4o", "a")
-        client.chat("azure/gpt-4o", "b")
-        credential.lifetime = 200  # the next token expires inside the refresh margin
-        auth = client.provider("azure").auth()
-        auth._expires_on = time.time() + 100  # type: ignore[attr-defined]
-        client.chat("azure/gpt-4o", "c")
-        tokens = [r.headers["authorization"] for r in server.requests]
-    assert tokens == ["Bearer entra-token-1", "Bearer entra-token-1", "Bearer entra-token-2"]
+    tokens: dict[int, list[str]] = {}
+    for lifetime in (3600, 200):  # 200 s is inside the five-minute margin: always refreshed
+        credential = FakeCredential(lifetime=lifetime)
+        with ReplayServer([Reply.from_interaction(it, path=None, repeat=True)]) as server:
+            client = fluentai.Client(providers={"azure": {"base_url": server.url,
+                                                          "credential": credential}})
+            for prompt in "abc":
+                client.chat("azure/gpt-4o", prompt)
+            tokens[lifetime] = [r.headers["authorization"] for r in server.requests]
+            auth = client.provider("azure").auth()
+    assert tokens[3600] == ["Bearer entra-token-1"] * 3
+    assert tokens[200] == [f"Bearer entra-token-{i}" for i in (1, 2, 3)]
     assert "entra-token" not in repr(auth)
 
 
 def test_a_refresh_does_not_disturb_a_request_in_flight() -> None:
-    credential = FakeCredential(lifetime=3600)
+    credential = FakeCredential(lifetime=200)  # every token is near expiry when issued
     slow = Reply.from_interaction(STREAM, path=None, chunk_delay=0.05)
     [it] = load_cassette(recordings(__file__) / RECORDED)
     with ReplayServer([slow, Reply.from_interaction(it, path=None)]) as server:
@@ -116,12 +117,49 @@ def test_a_refresh_does_not_disturb_a_request_in_flight() -> None:
         worker = threading.Thread(target=consume)
         worker.start()
         started.wait(5)
-        client.provider("azure").auth()._expires_on = 0  # type: ignore[attr-defined]
         client.chat("azure/gpt-4o", "y")
         worker.join(10)
         tokens = [r.headers["authorization"] for r in server.requests]
     assert tokens == ["Bearer entra-token-1", "Bearer entra-token-2"]
     assert out["text"] == "The capital of Mexico is Mexico City."
+
+
+class SlowCredential(FakeCredential):
+    """A TokenCredential whose token endpoint takes ``delay`` seconds (it blocks, as
+    azure-identity's sync credentials do)."""
+
+    def __init__(self, lifetime: float, delay: float) -> None:
+        super().__init__(lifetime)
+        self.delay = delay
+
+    def get_token(self, *scopes: str) -> _Access:
+        time.sleep(self.delay)
+        return super().get_token(*scopes)
+
+
+async def test_an_async_entra_refresh_never_blocks_the_loop_and_is_shared() -> None:
+    credential = SlowCredential(lifetime=3600, delay=1.0)
+    [it] = load_cassette(recordings(__file__) / RECORDED)
+    with ReplayServer([Reply.from_interaction(it, path=None, repeat=True)]) as server:
+        async with fluentai.AsyncClient(providers={"azure": {
+                "base_url": server.url, "credential": credential}}) as client:
+            longest = 0.0
+            done = asyncio.Event()
+
+            async def tick() -> None:
+                nonlocal longest
+                while not done.is_set():
+                    before = time.monotonic()
+                    await asyncio.sleep(0.01)
+                    longest = max(longest, time.monotonic() - before)
+
+            ticker = asyncio.create_task(tick())
+            await asyncio.gather(*(client.chat("azure/gpt-4o", "a") for _ in range(20)))
+            done.set()
+            await ticker
+        tokens = {r.headers["authorization"] for r in server.requests}
+    assert credential.issued == 1 and tokens == {"Bearer entra-token-1"}
+    assert longest < 0.3, f"the event loop stalled for {longest:.2f}s"
 
 
 def test_missing_endpoint_is_named() -> None:

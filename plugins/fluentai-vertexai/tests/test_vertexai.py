@@ -5,6 +5,7 @@ Claude and Mistral requests reaching a local server with the right URL and beare
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -77,9 +78,12 @@ def _unb64url(text: str) -> bytes:
 class TokenEndpoint:
     """An OAuth2 token endpoint that accepts only JWTs signed by the expected key."""
 
-    def __init__(self, public_key: Any, lifetime: int) -> None:
+    def __init__(self, public_key: Any, lifetime: int, prefix: str = "ya29.local-token-",
+                 delay: float = 0.0) -> None:
         self.public_key = public_key
         self.lifetime = lifetime
+        self.prefix = prefix
+        self.delay = delay  # seconds before answering, as a slow token endpoint does
         self.issued = 0
         self.claims: list[dict[str, Any]] = []
 
@@ -99,11 +103,12 @@ class TokenEndpoint:
             status = 200
             self.issued += 1
             self.claims.append(json.loads(_unb64url(payload)))
-            reply = {"access_token": f"ya29.local-token-{self.issued}",
+            reply = {"access_token": f"{self.prefix}{self.issued}",
                      "expires_in": self.lifetime, "token_type": "Bearer"}
         except Exception:  # an invalid signature is a 400, like Google's endpoint
             status, reply = 400, {"error": "invalid_grant"}
         raw = json.dumps(reply).encode()
+        await asyncio.sleep(self.delay)
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": raw})
@@ -169,19 +174,49 @@ def test_service_account_flow_and_token_reuse(service_account: Any) -> None:
 
 
 def test_token_is_refreshed_near_expiry(service_account: Any) -> None:
-    path, _endpoint = service_account
+    path, endpoint = service_account
+    endpoint.lifetime = 120  # inside the refresh margin: every request needs a new token
     [it] = load_cassette(FIX / "test_google_vertex_service_tier_flex.yaml")
     with ReplayServer([Reply.from_interaction(it, path=None, repeat=True)]) as server:
         client = fluentai.Client(providers={"vertexai": {
             "credentials_file": str(path), "project": "p", "base_url": server.url}})
         client.chat("vertexai/gemini-3-flash-preview", "a")
-        auth = client.provider("vertexai").auth()
-        auth._credentials.expiry = auth._credentials.expiry.replace(  # type: ignore[attr-defined]
-            year=2000)  # now past its expiry
         client.chat("vertexai/gemini-3-flash-preview", "b")
         tokens = [r.headers["authorization"] for r in server.requests]
+        auth = client.provider("vertexai").auth()
     assert tokens == ["Bearer ya29.local-token-1", "Bearer ya29.local-token-2"]
     assert "ya29" not in repr(auth)
+
+
+async def test_an_async_refresh_never_blocks_the_loop_and_is_shared(service_account: Any
+                                                                    ) -> None:
+    """A token endpoint that takes 1 s: 20 concurrent requests cause one refresh, and the
+    event loop keeps running meanwhile (a ticker every 10 ms never waits long)."""
+    path, endpoint = service_account
+    endpoint.delay = 1.0
+    [it] = load_cassette(FIX / "test_google_vertex_service_tier_flex.yaml")
+    with ReplayServer([Reply.from_interaction(it, path=None, repeat=True)]) as server:
+        async with fluentai.AsyncClient(providers={"vertexai": {
+                "credentials_file": str(path), "project": "p", "base_url": server.url}}) as c:
+            longest = 0.0
+            done = asyncio.Event()
+
+            async def tick() -> None:
+                nonlocal longest
+                while not done.is_set():
+                    before = time.monotonic()
+                    await asyncio.sleep(0.01)
+                    longest = max(longest, time.monotonic() - before)
+
+            ticker = asyncio.create_task(tick())
+            answers = await asyncio.gather(*(c.chat("vertexai/gemini-3-flash-preview", "a")
+                                             for _ in range(20)))
+            done.set()
+            await ticker
+        tokens = {r.headers["authorization"] for r in server.requests}
+    assert [a.text for a in answers] == ["OK"] * 20
+    assert endpoint.issued == 1 and tokens == {"Bearer ya29.local-token-1"}
+    assert longest < 0.3, f"the event loop stalled for {longest:.2f}s"
 
 
 def test_a_forged_key_is_rejected_by_the_token_endpoint(service_account: Any,

@@ -4,22 +4,23 @@ and the v1 API (``{endpoint}/openai/v1/...``), with an ``api-key`` or Microsoft 
 ``azure/<deployment>`` names the deployment. Entra ID: pass ``credential=`` any object with
 ``get_token(scope)`` (an azure-identity TokenCredential), or install the ``entra`` extra and
 set no key to use ``DefaultAzureCredential`` (environment, managed identity, Azure CLI...).
-Tokens are cached and refreshed five minutes before they expire; a request already sent
-keeps the token it was signed with. Content-filter results map to a ``content_filter``
-finish or ContentFilterError (core).
+Tokens are cached and refreshed five minutes before they expire, once for all concurrent
+requests and off the event loop of an AsyncClient (core's TokenAuth); a request already
+sent keeps the token it was signed with; every token is registered for scrubbing.
+Content-filter results map to a ``content_filter`` finish or ContentFilterError (core).
 Docs followed: https://learn.microsoft.com/azure/ai-foundry/openai/reference
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Generator
+import os
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from fluentai import OpenAICompatible, Provider, hookimpl
+from fluentai.credentials import TokenAuth
 from fluentai.errors import ConfigurationError
 from fluentai.request import CheckRequest, ListModelsRequest
 
@@ -30,30 +31,14 @@ DEFAULT_API_VERSION = "2024-12-01-preview"
 REFRESH_MARGIN = 300.0  # seconds before expiry
 
 
-class EntraAuth(httpx.Auth):
-    """Bearer tokens from a TokenCredential, cached until near expiry."""
+def entra_token(credential: Any, scope: str = SCOPE) -> Callable[[], tuple[str, float]]:
+    """Fetch an access token from a TokenCredential (azure-identity's, or any object with
+    ``get_token(scope)``)."""
 
-    def __init__(self, credential: Any, scope: str = SCOPE) -> None:
-        self._credential = credential
-        self._scope = scope
-        self._token: str | None = None
-        self._expires_on = 0.0
-        self._lock = threading.Lock()
-
-    def token(self) -> str:
-        if self._token is None or self._expires_on - time.time() < REFRESH_MARGIN:
-            with self._lock:
-                if self._token is None or self._expires_on - time.time() < REFRESH_MARGIN:
-                    access = self._credential.get_token(self._scope)
-                    self._token, self._expires_on = access.token, float(access.expires_on)
-        return self._token
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self.token()}"
-        yield request
-
-    def __repr__(self) -> str:
-        return f"EntraAuth(scope={self._scope!r}, token='**********')"
+    def fetch() -> tuple[str, float]:
+        access = credential.get_token(scope)
+        return access.token, float(access.expires_on)
+    return fetch
 
 
 class Azure(OpenAICompatible):
@@ -73,10 +58,14 @@ class Azure(OpenAICompatible):
     lists_models = True  # the resource's models (GET /openai/models): check verifies with it
 
     def configure(self) -> None:
-        self._entra: EntraAuth | None = None
+        self._entra: TokenAuth | None = None
         credential = self.options.pop("credential", None)
         if credential is not None:
-            self._entra = EntraAuth(credential)
+            self._entra = self._entra_auth(credential)
+
+    def _entra_auth(self, credential: Any) -> TokenAuth:
+        return TokenAuth(entra_token(credential), self.register_secret, margin=REFRESH_MARGIN,
+                         name="entra")
 
     def missing_settings(self) -> str | None:
         return None if self.base_url else "set AZURE_OPENAI_ENDPOINT"
@@ -98,7 +87,8 @@ class Azure(OpenAICompatible):
                     "No Azure OpenAI credentials: set AZURE_OPENAI_API_KEY, pass credential=..., "
                     "or pip install 'fluentai-azure[entra]' for Microsoft Entra ID.",
                     provider=self.name, env_var="AZURE_OPENAI_API_KEY") from None
-            self._entra = EntraAuth(DefaultAzureCredential())
+            self.register_secret(os.environ.get("AZURE_CLIENT_SECRET"))  # its env secret
+            self._entra = self._entra_auth(DefaultAzureCredential())
         return self._entra
 
     def url(self, path: str) -> str:

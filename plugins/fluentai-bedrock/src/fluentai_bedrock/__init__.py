@@ -13,7 +13,7 @@ Docs followed: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runti
 from __future__ import annotations
 
 import base64
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
@@ -41,7 +41,6 @@ from fluentai.events import (
 )
 from fluentai.framing import EventStreamParser
 from fluentai.optional import requires
-from fluentai.provider import HeaderAuth
 from fluentai.request import ChatRequest, EmbedRequest, ListModelsRequest
 from fluentai.toolcalls import ToolCallAssembler
 from fluentai.types import (
@@ -79,14 +78,20 @@ EXCEPTION_STATUS = {
 
 
 class SigV4Auth(httpx.Auth):
-    """AWS Signature Version 4 by botocore, over the exact bytes httpx will send."""
+    """AWS Signature Version 4 by botocore, over the exact bytes httpx will send.
+
+    ``register`` receives the secret key and session token of the credentials each request
+    is signed with (refreshable credentials change them), so they are scrubbed from errors,
+    spans and logs."""
 
     requires_request_body = True
 
-    def __init__(self, credentials: Any, region: str, service: str = "bedrock") -> None:
+    def __init__(self, credentials: Any, region: str, service: str = "bedrock",
+                 register: Callable[..., None] | None = None) -> None:
         self._credentials = credentials
         self._region = region
         self._service = service
+        self._register = register
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         with requires(BOTOCORE, "Signing Bedrock requests"):
@@ -96,6 +101,8 @@ class SigV4Auth(httpx.Auth):
         with aws_errors():  # refreshing expired (SSO, assumed-role) credentials can fail
             frozen = self._credentials.get_frozen_credentials() \
                 if hasattr(self._credentials, "get_frozen_credentials") else self._credentials
+        if self._register is not None:
+            self._register(getattr(frozen, "secret_key", None), getattr(frozen, "token", None))
         headers = {k: v for k, v in request.headers.items()
                    if k.lower() not in ("connection", "accept-encoding", "user-agent")}
         aws = AWSRequest(method=request.method, url=str(request.url), data=request.content,
@@ -416,17 +423,19 @@ class Bedrock(Provider):
             region = self.options.get("region")
             self.base_url = f"https://bedrock-runtime.{region}.amazonaws.com" if region else ""
         self._credentials: Any = self.options.pop("credentials", None)
+        creds = self._credentials
+        if creds is not None:  # explicit credentials: secret before any request is built
+            self.register_secret(getattr(creds, "secret_key", None),
+                                 getattr(creds, "token", None))
 
     def missing_settings(self) -> str | None:
         return None if self.options.get("region") else "set AWS_REGION"
 
     def auth(self) -> httpx.Auth:
+        if self._api_key is not None:  # a Bedrock API key: a bearer token (core's auth)
+            return super().auth()
         if self._auth is not None:
             return self._auth
-        if self._api_key is not None:
-            bearer = HeaderAuth(self._api_key)
-            self._auth = bearer
-            return bearer
         region = self.options.get("region")
         if not region:
             raise ConfigurationError("No AWS region for Bedrock: set AWS_REGION (or pass "
@@ -442,16 +451,9 @@ class Bedrock(Provider):
             if credentials is None:
                 raise ConfigurationError(f"No AWS credentials found. {CREDENTIALS_HINT}",
                                          provider=self.name, env_var="AWS_ACCESS_KEY_ID")
-        signer = SigV4Auth(credentials, region)
+        signer = SigV4Auth(credentials, region, register=self.register_secret)
         self._auth = signer
         return signer
-
-    def secrets(self) -> list[str]:
-        out = super().secrets()
-        creds = self._credentials
-        if creds is not None and getattr(creds, "secret_key", None):
-            out.append(creds.secret_key)
-        return out
 
     def url(self, path: str) -> str:
         if not self.base_url:

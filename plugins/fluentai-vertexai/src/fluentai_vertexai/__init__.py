@@ -4,22 +4,25 @@ OpenAI-compatible wire formats, plus text embeddings (``:predict``).
 
 Auth is google-auth: Application Default Credentials, or a service-account JSON
 (GOOGLE_APPLICATION_CREDENTIALS, or ``credentials_file=``); the access token is cached and
-refreshed only when google-auth says it is near expiry, never fetched per request. Project
-and location come from arguments or GOOGLE_CLOUD_PROJECT / GOOGLE_CLOUD_LOCATION; the
-``global`` location uses the global endpoint.
+refreshed near expiry, never fetched per request, once for all concurrent requests and off
+the event loop of an AsyncClient (core's TokenAuth); every token and key is registered for
+scrubbing. Project and location come from arguments or GOOGLE_CLOUD_PROJECT /
+GOOGLE_CLOUD_LOCATION; the ``global`` location uses the global endpoint.
 Docs followed: https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Generator
+import json
+from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 import httpx
 import msgspec
 
 from fluentai import ChatResponse, Embedding, EmbeddingResponse, Provider, hookimpl
+from fluentai.credentials import TokenAuth
 from fluentai.errors import APIStatusError, ConfigurationError
 from fluentai.optional import requires
 from fluentai.provider import StreamDecoder
@@ -36,6 +39,7 @@ LOGIN_HINT = ("run `gcloud auth application-default login`, or set "
               "GOOGLE_APPLICATION_CREDENTIALS to a service-account JSON file")
 CHECK_MODEL = "gemini-2.5-flash"  # check counts tokens (free) on this model
 ANTHROPIC_VERSION = "vertex-2023-10-16"
+REFRESH_MARGIN = 225.0  # google-auth's own: refresh 3 min 45 s before expiry
 TASK_TYPES = {"query": "RETRIEVAL_QUERY", "document": "RETRIEVAL_DOCUMENT"}
 
 
@@ -49,45 +53,42 @@ class _Response:
 
 
 class _Transport:
-    """google-auth's transport request interface over httpx (no ``requests`` needed)."""
+    """google-auth's transport request interface over an httpx client (no ``requests``)."""
 
-    def __init__(self) -> None:
-        self._http = httpx.Client(timeout=30)
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
 
     def __call__(self, url: str, method: str = "GET", body: Any = None,
                  headers: Any = None, timeout: Any = None, **_: Any) -> _Response:
         return _Response(self._http.request(method, url, content=body, headers=headers))
 
 
-class GoogleAuth(httpx.Auth):
-    """Bearer tokens from google-auth credentials, refreshed only when they near expiry."""
+def google_token(credentials: Any) -> Callable[[], tuple[str, float | None]]:
+    """Fetch a fresh access token from google-auth credentials (a service account, ADC),
+    over an httpx client that lives only as long as the refresh."""
 
-    def __init__(self, credentials: Any) -> None:
-        self._credentials = credentials
-        self._transport = _Transport()
-        self._lock = threading.Lock()
+    def fetch() -> tuple[str, float | None]:
+        from google.auth.exceptions import RefreshError
 
-    def token(self) -> str:
-        creds = self._credentials
-        if not creds.valid:  # missing, or expired / inside google-auth's refresh margin
-            with self._lock:
-                if not creds.valid:
-                    from google.auth.exceptions import RefreshError
+        try:
+            with httpx.Client(timeout=30) as http:
+                credentials.refresh(_Transport(http))
+        except RefreshError as exc:  # revoked, expired ADC, a deleted key ...
+            raise ConfigurationError(f"Google Cloud credentials could not be refreshed "
+                                     f"({exc}): {LOGIN_HINT}", provider="vertexai") from None
+        expiry = credentials.expiry  # naive UTC, or None for a token that never expires
+        return str(credentials.token), \
+            expiry.replace(tzinfo=UTC).timestamp() if expiry else None
+    return fetch
 
-                    try:
-                        creds.refresh(self._transport)
-                    except RefreshError as exc:  # revoked, expired ADC, a deleted key ...
-                        raise ConfigurationError(
-                            f"Google Cloud credentials could not be refreshed ({exc}): "
-                            f"{LOGIN_HINT}", provider="vertexai") from None
-        return str(creds.token)
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self.token()}"
-        yield request
-
-    def __repr__(self) -> str:
-        return "GoogleAuth(token='**********')"
+def credential_secrets(credentials: Any) -> list[str | None]:
+    """What google-auth credentials hold that must never be shown: a user's refresh token
+    and client secret, a service account's key id (its private key is registered from the
+    key file)."""
+    return [getattr(credentials, name, None) for name in
+            ("token", "refresh_token", "client_secret", "private_key_id",
+             "_private_key_id")]
 
 
 class _Prediction(msgspec.Struct):
@@ -160,14 +161,17 @@ class VertexAI(gemini.GeminiContent):
         return None
 
     def auth(self) -> httpx.Auth:
-        if self._auth is not None:
-            return self._auth
         if self._api_key is not None:
             return super().auth()
+        if self._auth is not None:
+            return self._auth
         credentials = self._credentials
         if credentials is None:
             credentials = self._load_credentials()
-        signer = GoogleAuth(credentials)
+        self.register_secret(*[v for v in credential_secrets(credentials)
+                               if isinstance(v, str)])
+        signer = TokenAuth(google_token(credentials), self.register_secret,
+                           margin=REFRESH_MARGIN, name="google")
         self._auth = signer
         return signer
 
@@ -180,9 +184,13 @@ class VertexAI(gemini.GeminiContent):
         path = self.options.get("credentials_file")
         if path:
             try:
-                return service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
-                    path, scopes=[SCOPE])
-            except (OSError, ValueError) as exc:
+                with open(path, encoding="utf-8") as file:
+                    info = json.load(file)
+                if isinstance(info, dict):  # its key must never be shown, even in an error
+                    self.register_secret(info.get("private_key"), info.get("private_key_id"))
+                return service_account.Credentials.from_service_account_info(info,
+                                                                             scopes=[SCOPE])
+            except (OSError, ValueError, AttributeError) as exc:
                 raise ConfigurationError(
                     f"The service-account file {path!r} (GOOGLE_APPLICATION_CREDENTIALS) could "
                     f"not be used: {exc}", provider=self.name,
