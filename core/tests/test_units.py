@@ -130,9 +130,9 @@ def test_messages_from_dicts_and_parts() -> None:
     assert [m.role for m in req.messages] == ["system", "user"]
     assert req.stop == ["END"] and req.reasoning is not None
     assert req.reasoning.effort == "high"
-    with pytest.raises(e.ConfigurationError, match="at least one input"):
+    with pytest.raises(e.InvalidInputError, match="at least one input"):
         building.embed_request("m", [])
-    with pytest.raises(e.ConfigurationError, match="document 1 has no text"):
+    with pytest.raises(e.InvalidInputError, match="document 1 has no text"):
         building.rerank_request("m", "q", ["a", {"title": "no text"}])
 
 

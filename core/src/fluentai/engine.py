@@ -19,9 +19,10 @@ from .breaker import CircuitBreaker
 from .errors import (
     APIConnectionError,
     APIStatusError,
+    AuthenticationError,
     CircuitOpenError,
-    ConfigurationError,
     FluentAIError,
+    InvalidInputError,
     NotFoundError,
     ProviderNotFoundError,
 )
@@ -103,10 +104,14 @@ class Engine:
 
     def candidates(self, model: str | Sequence[str]) -> list[str]:
         """One model, or several to fall back through in order."""
-        models = [model] if isinstance(model, str) else list(model)
-        if not models:
-            raise ConfigurationError("name at least one model")
-        return models
+        if isinstance(model, str):
+            return [building.check_model(model)]
+        if not isinstance(model, (list, tuple)):
+            building.check_model(model)  # raises, naming what was given
+        if not model:
+            raise InvalidInputError("name at least one model: 'provider/model', or a list "
+                                    "of them to fall back through")
+        return [building.check_model(m) for m in model]
 
     @staticmethod
     def fall_through(error: FluentAIError, last: bool, model: str) -> bool:
@@ -173,14 +178,14 @@ class Engine:
 
     def route(self, model: str) -> tuple[Provider, str]:
         """Split ``provider/model`` into the Provider and its own model id."""
-        found = self._routes.get(model)
+        found = self._routes.get(model) if isinstance(model, str) else None
         if found is not None:
             return found
-        name, sep, model_id = model.partition("/")
+        name, sep, model_id = building.check_model(model).partition("/")
         if not sep:
             owner = catalog.find_provider(model)
             if owner is None:
-                raise ConfigurationError(
+                raise InvalidInputError(
                     f"Model {model!r} names no provider: write it as 'provider/model', "
                     f"e.g. 'openai/{model}' (see `fluentai models`).")
             name, model_id = owner, model
@@ -218,6 +223,11 @@ class Engine:
             close = catalog.suggest(provider.name, model)
             if close:
                 error.message += f" Did you mean {', '.join(repr(c) for c in close)}?"
+        elif isinstance(error, AuthenticationError) and provider.api_key_env \
+                and provider._api_key is not None:  # the key was refused: say where it is set
+            error.message += (f" Set {provider.api_key_env[0]} to a valid key (or pass "
+                              f"api_key=... to the client).")
+        error.args = (error.message,)
         return self.scrub(provider, error)
 
     def transport_error(self, provider: Provider, exc: BaseException, deadline: Deadline,
@@ -334,7 +344,7 @@ class BaseClient:
         for name in self._core.candidates(model):
             provider, model_id = self._core.route(name)
             out.append((provider, building.chat_request(model_id, prompt, stream=stream,
-                                                        **options)))
+                                                        provider=provider.name, **options)))
         return out
 
 

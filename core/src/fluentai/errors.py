@@ -2,6 +2,7 @@
 that says what to do; no message ever contains a secret.
 
 FluentAIError
+├── InvalidInputError           what the caller passed cannot be sent (also a ValueError)
 ├── ConfigurationError          missing key or setting (names the env var)
 ├── ProviderNotFoundError       unknown provider prefix (suggests the plugin to install)
 ├── UnsupportedError            the provider does not offer this operation
@@ -15,7 +16,7 @@ FluentAIError
 │   └── StreamTimeoutError      a deadline passed mid-stream (also an APITimeoutError)
 └── APIStatusError              the provider answered with an error
     ├── InvalidRequestError        400, 422
-    │   ├── ContextLengthExceededError
+    │   ├── ContextLengthExceededError  (also a ValueError; raised before sending too)
     │   └── ContentFilterError
     ├── AuthenticationError        401
     ├── PermissionDeniedError      403
@@ -47,6 +48,12 @@ class FluentAIError(Exception):
 
     def __str__(self) -> str:
         return f"[{self.provider}] {self.message}" if self.provider else self.message
+
+
+class InvalidInputError(FluentAIError, ValueError):
+    """What the caller passed cannot be sent (an empty conversation, an unknown role, a
+    malformed model name, a tool JSON Schema cannot describe...). Raised before any request
+    goes out; the message says what to change. ``except ValueError`` catches it too."""
 
 
 class ConfigurationError(FluentAIError):
@@ -143,15 +150,25 @@ class APIStatusError(FluentAIError):
     def __str__(self) -> str:
         base = super().__str__()
         rid = f" (request id {self.request_id})" if self.request_id else ""
-        return f"{base} [HTTP {self.status_code}]{rid}"
+        status = f" [HTTP {self.status_code}]" if self.status_code else ""  # 0: never sent
+        return f"{base}{status}{rid}"
 
 
 class InvalidRequestError(APIStatusError):
     pass
 
 
-class ContextLengthExceededError(InvalidRequestError):
-    pass
+class ContextLengthExceededError(InvalidRequestError, ValueError):
+    """The prompt does not fit the model's context window. Either the provider said so, or
+    the client knew before sending: its (deliberately low) estimate of the prompt's tokens,
+    ``estimated_tokens``, exceeds the ``context_window`` the catalog gives the model
+    (``status_code`` 0: nothing was sent)."""
+
+    def __init__(self, message: str, *, estimated_tokens: int | None = None,
+                 context_window: int | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.estimated_tokens = estimated_tokens
+        self.context_window = context_window
 
 
 class ContentFilterError(InvalidRequestError):

@@ -71,6 +71,7 @@ class ChatOptions(CallOptions, total=False):
     raw_events: bool
     provider_options: Mapping[str, Any] | None  # merged into the provider's body as is
     headers: Mapping[str, str] | None
+    check_context: bool  # False: send a prompt even if it looks too long for the model
 
 
 class EmbedOptions(CallOptions, total=False):

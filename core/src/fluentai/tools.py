@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from .errors import InvalidInputError
 from .types import Tool
 
 
@@ -38,17 +39,46 @@ def _docstring_parts(fn: Callable[..., Any]) -> tuple[str, dict[str, str]]:
     return "\n".join(summary).strip(), params
 
 
+def _hints(fn: Callable[..., Any], tool: str) -> dict[str, Any]:
+    """The resolved annotations; one that does not resolve is named with its parameter."""
+    try:
+        return typing.get_type_hints(fn)
+    except (NameError, AttributeError, TypeError, SyntaxError) as exc:
+        missing = getattr(exc, "name", None) or ""
+        params = inspect.signature(fn).parameters
+        where = next((f"parameter {p!r} ({param.annotation!r})" for p, param in params.items()
+                      if missing and missing in str(param.annotation)), "an annotation")
+        raise InvalidInputError(f"tool {tool!r}: {where} does not resolve ({exc}): import "
+                                f"the type where the function is defined") from None
+
+
+def _schema(annotation: Any, tool: str, param: str) -> dict[str, Any]:
+    if annotation is Any:
+        return {}
+    try:
+        return msgspec.json.schema(annotation)
+    except (TypeError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[-1]
+        raise InvalidInputError(
+            f"tool {tool!r}, parameter {param!r}: JSON Schema cannot describe "
+            f"{annotation!r} ({reason}); use str, int, float, bool, list, dict, Literal, an "
+            f"Enum, a TypedDict, a dataclass or a msgspec Struct, or pass a Tool with its "
+            f"schema") from None
+
+
 def tool_from_function(fn: Callable[..., Any], *, name: str | None = None,
                        description: str | None = None, strict: bool | None = None) -> Tool:
+    """A Tool from a function; an annotation JSON Schema cannot express, or that does not
+    resolve, is an InvalidInputError naming the tool and the parameter."""
+    tool: str = name or getattr(fn, "__name__", None) or repr(fn)
     summary, arg_docs = _docstring_parts(fn)
-    hints = typing.get_type_hints(fn)
+    hints = _hints(fn, tool)
     properties: dict[str, Any] = {}
     required: list[str] = []
     for pname, param in inspect.signature(fn).parameters.items():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
-        annotation = hints.get(pname, Any)
-        schema = msgspec.json.schema(annotation) if annotation is not Any else {}
+        schema = _schema(hints.get(pname, Any), tool, pname)
         schema.pop("$defs", None) if "$ref" not in schema else None
         if pname in arg_docs:
             schema["description"] = arg_docs[pname]
@@ -58,8 +88,7 @@ def tool_from_function(fn: Callable[..., Any], *, name: str | None = None,
     parameters: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         parameters["required"] = required
-    return Tool(name or fn.__name__, description if description is not None else summary,
-                parameters, strict)
+    return Tool(tool, description if description is not None else summary, parameters, strict)
 
 
 def as_tool(value: Tool | Callable[..., Any] | dict[str, Any]) -> Tool:
@@ -68,9 +97,13 @@ def as_tool(value: Tool | Callable[..., Any] | dict[str, Any]) -> Tool:
         return value
     if isinstance(value, dict):
         spec = value.get("function", value)
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            raise InvalidInputError(f"the tool {value!r} has no 'name': give a dict with "
+                                    f"'name', 'description' and 'parameters'")
         return Tool(spec["name"], spec.get("description", ""),
                     spec.get("parameters") or spec.get("input_schema")
                     or {"type": "object", "properties": {}}, spec.get("strict"))
     if callable(value):
         return tool_from_function(value)
-    raise TypeError(f"cannot make a tool from {type(value).__name__}")
+    raise InvalidInputError(f"cannot make a tool from a {type(value).__name__}: give a "
+                            f"function, a Tool or a dict")
