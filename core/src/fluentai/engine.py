@@ -21,6 +21,7 @@ from .errors import (
     APIStatusError,
     AuthenticationError,
     CircuitOpenError,
+    ConfigurationError,
     FluentAIError,
     InvalidInputError,
     NotFoundError,

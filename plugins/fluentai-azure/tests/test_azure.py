@@ -4,6 +4,7 @@ and Microsoft Entra ID tokens refreshed near expiry without disturbing a request
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 import fluentai
 from fluentai.errors import ConfigurationError, ContentFilterError
 from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
-from fluentai.testing.conformance import Case, ProviderSuite
+from fluentai.testing.conformance import CANARY, Case, Credentials, ProviderSuite
 
 RECORDED = "azure/test_azure_provider_call.yaml"
 STREAM = load_cassette(recordings(__file__) / "openai" / "test_dbos_model_stream_direct.yaml")[0]
@@ -28,6 +29,13 @@ class TestAzureConformance(ProviderSuite):
                      expect_text="The capital of France is **Paris**.", expect_usage=(14, 9),
                      expect_finish="stop", expect_request=True),
     }
+
+    def credentials(self, stack: contextlib.ExitStack) -> dict[str, Credentials]:
+        """An api-key, and Microsoft Entra ID access tokens."""
+        token = f"{CANARY}-entra-token"
+        return {**super().credentials(stack),
+                "entra": Credentials(settings={"credential": FakeCredential(3600, token)},
+                                     secrets=[token])}
 
 
 def test_deployment_url_api_version_and_key_header() -> None:
@@ -71,14 +79,15 @@ class _Access:
 class FakeCredential:
     """A TokenCredential whose tokens live ``lifetime`` seconds."""
 
-    def __init__(self, lifetime: float) -> None:
+    def __init__(self, lifetime: float, token: str | None = None) -> None:
         self.lifetime = lifetime
+        self.token = token  # the same every time, or numbered ones
         self.issued = 0
 
     def get_token(self, *scopes: str) -> _Access:
         assert scopes == ("https://cognitiveservices.azure.com/.default",)
         self.issued += 1
-        return _Access(f"entra-token-{self.issued}", time.time() + self.lifetime)
+        return _Access(self.token or f"entra-token-{self.issued}", time.time() + self.lifetime)
 
 
 def test_entra_token_is_cached_then_refreshed_near_expiry() -> None:

@@ -4,6 +4,7 @@ the event-stream decoder on every split of real recorded bytes and on flipped bi
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from typing import Any
 from urllib.parse import quote
@@ -11,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from botocore.auth import SigV4Auth as BotoSigV4
 from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from botocore.credentials import Credentials as AWSCredentials
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,11 +22,11 @@ from fluentai.framing import EventStreamParser
 from fluentai.framing.eventstream import encode_message
 from fluentai.request import ListModelsRequest
 from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
-from fluentai.testing.conformance import Case, ProviderSuite
+from fluentai.testing.conformance import CANARY, Case, Credentials, ProviderSuite
 from fluentai_bedrock import SigV4Auth
 
 FIX = recordings(__file__) / "bedrock"
-CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+CREDS = AWSCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 FROZEN = datetime.datetime(2015, 8, 30, 12, 36, 0, tzinfo=datetime.UTC)
 STREAM = "bedrock/test_bedrock_model_stream.yaml"
 TOOLS = "bedrock/test_bedrock_model_iter_stream.yaml"
@@ -74,6 +75,26 @@ class TestBedrockConformance(ProviderSuite):
                            model="amazon.nova-2-multimodal-embeddings-v1:0",
                            prompt="Test Nova dimensions", call={"dimensions": 256}),
     }
+
+    def credentials(self, stack: contextlib.ExitStack) -> dict[str, Credentials]:
+        """A Bedrock API key, explicit AWS credentials with a session token, and the same
+        from the environment (botocore's chain)."""
+        secret, token = f"{CANARY}-aws-secret-key", f"{CANARY}-aws-session-token"
+        env = stack.enter_context(pytest.MonkeyPatch.context())
+        for name in ("AWS_PROFILE", "AWS_BEARER_TOKEN_BEDROCK", "AWS_CONFIG_FILE",
+                     "AWS_SHARED_CREDENTIALS_FILE"):
+            env.delenv(name, raising=False)
+        env.setenv("AWS_ACCESS_KEY_ID", "AKIDCANARYENVIRONMENT")
+        env.setenv("AWS_SECRET_ACCESS_KEY", f"{secret}-env")
+        env.setenv("AWS_SESSION_TOKEN", f"{token}-env")
+        return {
+            **super().credentials(stack),
+            "AWS credentials": Credentials(
+                settings={"credentials": AWSCredentials("AKIDCANARY", secret, token)},
+                secrets=[secret, token]),
+            "AWS environment credentials": Credentials(
+                settings={"credentials": None}, secrets=[f"{secret}-env", f"{token}-env"]),
+        }
 
 
 def test_aws_sigv4_test_suite_vectors(frozen_clock: None) -> None:

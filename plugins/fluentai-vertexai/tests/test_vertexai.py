@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 import fluentai
 from fluentai.errors import InvalidRequestError, StreamInterruptedError
 from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
-from fluentai.testing.conformance import Case, ProviderSuite
+from fluentai.testing.conformance import CANARY, Case, Credentials, ProviderSuite
 
 FIX = recordings(__file__) / "vertex"
 ANTHROPIC = recordings(__file__) / "anthropic/test_request_stream_fallback_for_high_max_tokens.yaml"
@@ -66,6 +68,21 @@ class TestVertexConformance(ProviderSuite):
                              expect_finish="tool_calls", expect_usage=(31, 684 + 1026)),
     }
 
+    def credentials(self, stack: contextlib.ExitStack) -> dict[str, Credentials]:
+        """An express-mode key, and a service account whose key, key id and OAuth access
+        tokens (from a local token endpoint) are all echoed back."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        token = f"ya29.{CANARY}-oauth-token"
+        server, thread, port = _serve(TokenEndpoint(key.public_key(), 3600, token=token))
+        stack.callback(thread.join, 5)
+        stack.callback(setattr, server, "should_exit", True)
+        path = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "sa.json"
+        key_id = f"{CANARY}-key-id"
+        pem = _service_account(path, key, port, key_id)
+        return {**super().credentials(stack),
+                "service account": Credentials(settings={"credentials_file": str(path)},
+                                               secrets=[token, key_id, pem])}
+
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -78,11 +95,11 @@ def _unb64url(text: str) -> bytes:
 class TokenEndpoint:
     """An OAuth2 token endpoint that accepts only JWTs signed by the expected key."""
 
-    def __init__(self, public_key: Any, lifetime: int, prefix: str = "ya29.local-token-",
+    def __init__(self, public_key: Any, lifetime: int, token: str | None = None,
                  delay: float = 0.0) -> None:
         self.public_key = public_key
         self.lifetime = lifetime
-        self.prefix = prefix
+        self.token = token  # the same token every time, or numbered ones
         self.delay = delay  # seconds before answering, as a slow token endpoint does
         self.issued = 0
         self.claims: list[dict[str, Any]] = []
@@ -103,7 +120,7 @@ class TokenEndpoint:
             status = 200
             self.issued += 1
             self.claims.append(json.loads(_unb64url(payload)))
-            reply = {"access_token": f"{self.prefix}{self.issued}",
+            reply = {"access_token": self.token or f"ya29.local-token-{self.issued}",
                      "expires_in": self.lifetime, "token_type": "Bearer"}
         except Exception:  # an invalid signature is a 400, like Google's endpoint
             status, reply = 400, {"error": "invalid_grant"}
@@ -129,18 +146,24 @@ def _serve(app: Any) -> tuple[Any, Any, int]:
     return server, thread, server.servers[0].sockets[0].getsockname()[1]
 
 
+def _service_account(path: Path, key: Any, port: int, key_id: str = "kid-1") -> str:
+    """Write a service-account key file whose token endpoint is the local one; its PEM."""
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": "proj-1", "private_key_id": key_id,
+        "private_key": pem, "client_email": "fluentai@proj-1.iam.gserviceaccount.com",
+        "client_id": "1", "token_uri": f"http://127.0.0.1:{port}/token"}))
+    return pem
+
+
 @pytest.fixture
 def service_account(tmp_path: Path) -> Any:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     endpoint = TokenEndpoint(key.public_key(), lifetime=3600)
     server, thread, port = _serve(endpoint)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
     path = tmp_path / "sa.json"
-    path.write_text(json.dumps({
-        "type": "service_account", "project_id": "proj-1", "private_key_id": "kid-1",
-        "private_key": pem, "client_email": "fluentai@proj-1.iam.gserviceaccount.com",
-        "client_id": "1", "token_uri": f"http://127.0.0.1:{port}/token"}))
+    _service_account(path, key, port)
     yield path, endpoint
     server.should_exit = True
     thread.join(timeout=5)

@@ -22,7 +22,12 @@ override, installability) always runs. See spec/conformance.md.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import io
 import sys
+import traceback
+from collections.abc import Callable
 from importlib.metadata import entry_points, requires
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,6 +37,7 @@ import pytest
 
 import fluentai
 from fluentai import errors as e
+from fluentai import log
 from fluentai.events import (
     Finish,
     ResponseStart,
@@ -49,6 +55,45 @@ from .cassettes import Interaction, find_recording, load_cassette, recordings
 from .server import ReplayServer, Reply
 
 SECRET = "sk-conformance-SECRET-3f9a1c77"
+CANARY = "sk-canary-7f3c9e1d-CREDENTIAL"  # a credential servers echo back in the kit
+
+
+class Credentials(msgspec.Struct, kw_only=True):
+    """One way of authenticating: the provider settings, and the secret values a server
+    could echo (each must be scrubbed everywhere)."""
+
+    settings: dict[str, Any]
+    secrets: list[str]
+
+
+def _span_exporter() -> Any:
+    """An in-memory exporter on the OpenTelemetry SDK's tracer provider (installed once)."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+            InMemorySpanExporter,
+        )
+
+        provider = trace.get_tracer_provider()
+        if not isinstance(provider, TracerProvider):
+            provider = TracerProvider()
+            trace.set_tracer_provider(provider)
+        _EXPORTER = InMemorySpanExporter()
+        provider.add_span_processor(SimpleSpanProcessor(_EXPORTER))
+    return _EXPORTER
+
+
+_EXPORTER: Any = None
+
+
+def _span_record(span: Any) -> dict[str, Any]:
+    """Everything a span exports that could carry text."""
+    return {"name": span.name, "attributes": dict(span.attributes or {}),
+            "status": span.status.description,
+            "events": [(ev.name, dict(ev.attributes or {})) for ev in span.events]}
 KIT_RECORDINGS = Path(__file__).parent / "recordings"  # the kit's own, shipped with it
 
 
@@ -394,6 +439,90 @@ class ProviderSuite:
         assert not result.ok and result.configured and result.error == "AuthenticationError"
         assert SECRET not in (result.problem or "")
 
+    def credentials(self, stack: contextlib.ExitStack) -> dict[str, Credentials]:
+        """Each way this provider authenticates, configured with canary credentials, and
+        every secret value a server could echo back. The default is the API key; plugins
+        that hold or obtain other credentials (AWS keys and session tokens, OAuth and Entra
+        tokens, service-account keys) add theirs. ``stack`` keeps alive what they need
+        (a local token endpoint, environment variables) until the test ends."""
+        return {"api key": Credentials(settings={"api_key": CANARY}, secrets=[CANARY])}
+
+    def test_no_credential_in_any_artifact(self) -> None:
+        """A server echoes every credential in its error bodies and request ids; not one
+        reaches an error (str, repr, args, body, traceback), a span or a log line, whether
+        the call is sync or async, streamed or not, retried or not."""
+        spans = _span_exporter()
+        with contextlib.ExitStack() as stack:
+            for way, creds in self.credentials(stack).items():
+                spans.clear()
+                artifacts = self._echoed_failures(creds, stack)
+                artifacts += [repr(_span_record(span)) for span in spans.get_finished_spans()]
+                assert spans.get_finished_spans(), "no span was recorded"
+                for secret in creds.secrets:
+                    found = sum(text.count(secret) for text in artifacts)
+                    assert found == 0, f"{way}: a credential appears {found} times in " \
+                        f"{next(t for t in artifacts if secret in t)[:300]!r}"
+
+    def _echoed_failures(self, creds: Credentials, stack: contextlib.ExitStack) -> list[str]:
+        """Every artifact of failed calls against a server that echoes ``creds``."""
+        echo = " ".join(creds.secrets)
+        body = {"error": {"message": f"invalid credentials: {echo}", "type": "auth",
+                          "details": [{"credential": s} for s in creds.secrets]}}
+        headers = {"x-request-id": creds.secrets[0]}
+        calls: list[Callable[[fluentai.Client], object]] = [self.any_call]
+        if "stream" in self.capabilities and "chat" in self.capabilities:
+            calls.append(lambda c: c.stream(f"{self.provider}/test-model", "Hello").collect())
+        errors: list[BaseException] = []
+        stderr = io.StringIO()
+        logger, real_stderr = log._logger, sys.stderr
+        sys.stderr = stderr
+        try:
+            log.configure(json=True)
+            with ReplayServer([Reply(500, body, headers=headers), Reply(401, body,
+                                                                          headers=headers)]
+                              * (len(calls) + 1)) as server:
+                settings = {**self.settings, "base_url": server.url + self.base_path,
+                            **creds.settings}
+                client = fluentai.Client(
+                    registry=self.registry(), providers={self.provider: settings},
+                    circuit_breaker=False,
+                    retry=RetryPolicy(max_attempts=2, initial_backoff=0.01, jitter=0))
+                for call in calls:
+                    with pytest.raises(e.FluentAIError) as info:
+                        call(client)
+                    errors.append(info.value)
+                errors.extend(self._async_failure(settings))
+                shown = [repr(client.provider(self.provider)), repr(client.provider(
+                    self.provider).auth())]
+        finally:
+            sys.stderr, log._logger = real_stderr, logger
+        assert stderr.getvalue(), "nothing was logged"
+        for error in errors:
+            assert isinstance(error, e.APIStatusError), f"expected the echoed error, got " \
+                f"{type(error).__name__}: {error}"
+            shown += [str(error), repr(error), repr(error.args), repr(error.body),
+                      repr(error.request_id), "".join(traceback.format_exception(error))]
+        return [*shown, stderr.getvalue()]
+
+    def _async_failure(self, settings: dict[str, Any]) -> list[BaseException]:
+        async def run() -> BaseException:
+            async with fluentai.AsyncClient(
+                    registry=self.registry(), providers={self.provider: settings},
+                    circuit_breaker=False,
+                    retry=RetryPolicy(max_attempts=2, initial_backoff=0.01, jitter=0)) as c:
+                model = f"{self.provider}/test-model"
+                try:
+                    if "chat" in self.capabilities:
+                        await c.chat(model, "Hello")
+                    elif "embeddings" in self.capabilities:
+                        await c.embed(model, "Hello")
+                    else:
+                        await c.rerank(model, "query", ["a document"])
+                except e.FluentAIError as exc:
+                    return exc
+            raise AssertionError("the echoing server answered with errors only")
+        return [asyncio.run(run())]
+
     def test_secrets_never_shown(self) -> None:
         with ReplayServer([]) as server:
             provider = self.client(server).provider(self.provider)
@@ -449,4 +578,5 @@ class ProviderSuite:
         assert not others, f"{dist} must not depend on other fluentai plugins: {others}"
 
 
-__all__ = ["CASE_CAPABILITY", "Case", "ProviderSuite", "check_grammar"]
+__all__ = ["CANARY", "CASE_CAPABILITY", "Case", "Credentials", "ProviderSuite",
+           "check_grammar"]
