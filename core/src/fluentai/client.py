@@ -37,7 +37,7 @@ from .provider import Provider
 from .request import AnyRequest, ListModelsRequest
 from .retry import RetryPolicy
 from .streams import Stream
-from .timeouts import Deadline, read_within
+from .timeouts import Clamped, Deadline, read_within
 from .types import (
     ChatResponse,
     CheckResult,
@@ -113,7 +113,11 @@ class Client(BaseClient):
                     op.responded(response.http_version)
                     # HTTP/1.1 reads its body limit once: the watchdog keeps the first-token
                     # deadline there; other versions read it per read and keep the clamp
-                    limits.update(deadline.extension(first=response.http_version != "HTTP/1.1"))
+                    multiplexed = response.http_version != "HTTP/1.1"
+                    limits.update(deadline.extension(first=multiplexed))
+                    if multiplexed and deadline.next() is not None:
+                        response.stream = Clamped(response.stream,  # type: ignore[arg-type]
+                                                  limits, deadline)
                     if not stream or response.status_code >= 400:
                         read_within(response, deadline)
             except httpx.TransportError as exc:
