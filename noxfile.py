@@ -6,6 +6,7 @@
 - dist: every distribution built (sdist, and the wheel from it) by ``uv build`` and by
   ``python -m build``, checked by ``twine check --strict``; then each plugin's tests, from
   its sdist, against only the built wheels of core and that plugin in a clean venv.
+- faults: the whole fault matrix (tests/faults) with its load and long runs.
 - bench: benchmarks (not by default).
 
 Test-only requirements are PEP 735 dependency groups: ``test`` in each distribution's
@@ -147,6 +148,18 @@ def _test_from_artifacts(session: nox.Session, path: Path, core_wheel: Path,
                 f".parents for m in (fluentai, {module})))", external=True)  # not the source
     with session.chdir(source):
         session.run(_bin(venv, "pytest"), "tests", external=True)
+
+
+@nox.session
+def faults(session: nox.Session) -> None:
+    """The fault matrix in full (tests/faults): every transport with both clients, and the
+    load and long runs (500 concurrent streams x 500 chunks, 10,000 sequential requests,
+    1,000 early exits, key rotation under 100 streams in flight)."""
+    plugins = [ROOT / "plugins" / "fluentai-openai", ROOT / "plugins" / "fluentai-http3"]
+    session.install(str(CORE), *group("test", CORE), *[str(p) for p in plugins],
+                    *[req for p in plugins for req in group("test", p)])
+    session.run("pytest", "tests/faults", *session.posargs,
+                env={"FLUENTAI_FAULTS_LOAD": "1"})
 
 
 @nox.session(default=False)
