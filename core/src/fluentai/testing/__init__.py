@@ -9,4 +9,4 @@ from .server import ReplayServer, Reply
 from .tls import TLS, make_tls
 
 __all__ = ["TLS", "Interaction", "RawServer", "Recorder", "ReplayServer", "Reply",
-           "find_recording",            "load_cassette", "make_tls", "recordings", "sse_body"]
+           "find_recording", "load_cassette", "make_tls", "recordings", "sse_body"]
