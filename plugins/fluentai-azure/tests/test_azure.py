@@ -150,6 +150,9 @@ async def test_an_async_entra_refresh_never_blocks_the_loop_and_is_shared() -> N
     credential = SlowCredential(lifetime=3600, delay=1.0)
     [it] = load_cassette(recordings(__file__) / RECORDED)
     with ReplayServer([Reply.from_interaction(it, path=None, repeat=True)]) as server:
+        async with fluentai.AsyncClient(providers={"azure": {  # warm up: plugins, catalog
+                "base_url": server.url, "api_key": "azure-key-123456"}}) as warm:
+            await warm.chat("azure/gpt-4o", "a")
         async with fluentai.AsyncClient(providers={"azure": {
                 "base_url": server.url, "credential": credential}}) as client:
             longest = 0.0
@@ -166,9 +169,9 @@ async def test_an_async_entra_refresh_never_blocks_the_loop_and_is_shared() -> N
             await asyncio.gather(*(client.chat("azure/gpt-4o", "a") for _ in range(20)))
             done.set()
             await ticker
-        tokens = {r.headers["authorization"] for r in server.requests}
+        tokens = {r.headers.get("authorization") for r in server.requests[1:]}
     assert credential.issued == 1 and tokens == {"Bearer entra-token-1"}
-    assert longest < 0.3, f"the event loop stalled for {longest:.2f}s"
+    assert longest < 0.5, f"the event loop stalled for {longest:.2f}s (the refresh takes 1s)"
 
 
 def test_missing_endpoint_is_named() -> None:
