@@ -13,6 +13,7 @@ import fluentai
 from fluentai.errors import (
     AuthenticationError,
     ConfigurationError,
+    InvalidInputError,
     InvalidRequestError,
     MalformedStreamError,
     NotFoundError,
@@ -314,6 +315,6 @@ def test_plugin_is_found_through_its_entry_point() -> None:
 
 def test_too_many_dimensions_fail_before_any_request() -> None:
     with ReplayServer([]) as server:
-        with pytest.raises(ConfigurationError, match="at most 1536 dimensions, not 4096"):
+        with pytest.raises(InvalidInputError, match="at most 1536 dimensions, not 4096"):
             client_for(server).embed("openai/text-embedding-3-small", "hi", dimensions=4096)
         assert server.requests == []

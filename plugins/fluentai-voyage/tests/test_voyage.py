@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import fluentai
-from fluentai.errors import ConfigurationError, InvalidRequestError
+from fluentai.errors import InvalidInputError, InvalidRequestError
 from fluentai.testing import ReplayServer, Reply, load_cassette, recordings
 from fluentai.testing.conformance import Case, ProviderSuite
 from fluentai_voyage import Voyage
@@ -75,9 +75,9 @@ def test_rerank_keeps_indices_scores_and_documents() -> None:
 def test_bad_input_fails_before_any_request() -> None:
     with ReplayServer([]) as server:
         client = client_for(server)
-        with pytest.raises(ConfigurationError, match="at least one input"):
+        with pytest.raises(InvalidInputError, match="at least one input"):
             client.embed("voyage/voyage-3.5", [])
-        with pytest.raises(ConfigurationError, match="document 1 has no text"):
+        with pytest.raises(InvalidInputError, match="document 1 has no text"):
             client.rerank("voyage/rerank-2.5", "q", ["a", {"title": "b"}])
         assert server.requests == []
 
@@ -169,6 +169,6 @@ def test_ten_thousand_inputs_are_batched_and_come_back_in_order(mode: str) -> No
 
 def test_dimensions_the_model_cannot_output_fail_before_any_request() -> None:
     with ReplayServer([]) as server:
-        with pytest.raises(ConfigurationError, match="outputs 256, 512, 1024, 2048 dimensions"):
+        with pytest.raises(InvalidInputError, match="outputs 256, 512, 1024, 2048 dimensions"):
             client_for(server).embed("voyage/voyage-3.5", "hi", dimensions=768)
         assert server.requests == []
