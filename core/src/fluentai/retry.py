@@ -106,8 +106,7 @@ class Retrier:
         return wait
 
     def _timeout(self) -> FluentAIError:
-        if self.out_of_time is None:
-            raise AssertionError("a deadline needs its timeout error")
+        assert self.out_of_time is not None, "a deadline comes with its timeout error"
         return self.out_of_time()
 
     def call(self, fn: Callable[[], T]) -> T:

@@ -455,7 +455,7 @@ class ProviderSuite:
         with contextlib.ExitStack() as stack:
             for way, creds in self.credentials(stack).items():
                 spans.clear()
-                artifacts = self._echoed_failures(creds, stack)
+                artifacts = self._echoed_failures(creds)
                 artifacts += [repr(_span_record(span)) for span in spans.get_finished_spans()]
                 assert spans.get_finished_spans(), "no span was recorded"
                 for secret in creds.secrets:
@@ -463,7 +463,7 @@ class ProviderSuite:
                     assert found == 0, f"{way}: a credential appears {found} times in " \
                         f"{next(t for t in artifacts if secret in t)[:300]!r}"
 
-    def _echoed_failures(self, creds: Credentials, stack: contextlib.ExitStack) -> list[str]:
+    def _echoed_failures(self, creds: Credentials) -> list[str]:
         """Every artifact of failed calls against a server that echoes ``creds``."""
         echo = " ".join(creds.secrets)
         body = {"error": {"message": f"invalid credentials: {echo}", "type": "auth",
