@@ -46,7 +46,7 @@ class RetryPolicy(msgspec.Struct, frozen=True):
 
     def backoff(self, attempt: int) -> float:
         """Our own wait before attempt ``attempt + 1`` when the server names none."""
-        wait = min(self.initial_backoff * 2 ** (attempt - 1), self.max_backoff)
+        wait = min(self.initial_backoff * 2.0 ** (attempt - 1), self.max_backoff)
         return wait + wait * self.jitter * random.random()
 
 

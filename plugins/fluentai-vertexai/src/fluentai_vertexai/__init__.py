@@ -188,8 +188,8 @@ class VertexAI(gemini.GeminiContent):
                     info = json.load(file)
                 if isinstance(info, dict):  # its key must never be shown, even in an error
                     self.register_secret(info.get("private_key"), info.get("private_key_id"))
-                return service_account.Credentials.from_service_account_info(info,
-                                                                             scopes=[SCOPE])
+                return service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+                    info, scopes=[SCOPE])
             except (OSError, ValueError, AttributeError) as exc:
                 raise ConfigurationError(
                     f"The service-account file {path!r} (GOOGLE_APPLICATION_CREDENTIALS) could "
