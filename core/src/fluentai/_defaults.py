@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
+from ._lazy import httpx
 from .errors import APIStatusError
 from .hookspecs import hookimpl
 from .provider import Provider, StreamDecoder

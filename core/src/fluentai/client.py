@@ -13,9 +13,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from . import building, options, telemetry
+from ._lazy import httpx
 from .engine import (
     MAX_MODEL_PAGES,
     BaseClient,

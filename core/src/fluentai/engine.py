@@ -11,10 +11,10 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-import httpx
 import msgspec
 
 from . import _defaults, building, catalog, redact, telemetry
+from ._lazy import httpx
 from .breaker import CircuitBreaker
 from .errors import (
     APIConnectionError,

@@ -8,7 +8,6 @@ write error code of their own.
 
 from __future__ import annotations
 
-import email.utils
 import re
 import time
 from datetime import datetime
@@ -54,6 +53,8 @@ def retry_after(headers: Any, now: float | None = None) -> float | None:
         try:
             return max(float(value), 0.0)
         except ValueError:
+            import email.utils  # an HTTP date is rare; the email package is slow to import
+
             parsed = email.utils.parsedate_to_datetime(value) if value else None
             if parsed is not None:
                 return max(parsed.timestamp() - (now if now is not None else time.time()), 0.0)

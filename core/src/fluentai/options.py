@@ -7,7 +7,6 @@ the like), so a type checker rejects a misspelt name (``temprature=``) and at ru
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypedDict, Union
@@ -106,6 +105,8 @@ def check(method: str, given: Mapping[str, Any], options: type) -> None:
     names = _names(options)
     for key in given:
         if key not in names:
+            import difflib  # only to explain a typo
+
             close = difflib.get_close_matches(key, names, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"{method}() got an unexpected keyword argument {key!r}{hint}")

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Callable, Generator, Mapping
-from typing import Any, ClassVar, Protocol
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-import httpx
 import msgspec
 
+from ._lazy import httpx
 from .errormap import error_from_response
 from .errors import APIStatusError, ConfigurationError, UnsupportedError
 from .events import StreamEvent
@@ -30,6 +30,10 @@ from .request import (
     TranscribeRequest,
 )
 from .types import ChatResponse, EmbeddingResponse, ModelInfo, RerankResponse, Transcription
+
+if TYPE_CHECKING:  # re-exported: they live in .auth (see __getattr__ below)
+    from .auth import HeaderAuth as HeaderAuth
+    from .auth import NoAuth as NoAuth
 
 _json_encode = msgspec.json.Encoder().encode
 
@@ -61,34 +65,6 @@ class Secret:
 
     def __reduce__(self) -> Any:
         raise TypeError("a Secret cannot be pickled")
-
-
-class HeaderAuth(httpx.Auth):
-    """Puts a secret in one header, e.g. ``Authorization: Bearer …`` or ``x-api-key: …``.
-
-    ``secret`` may be a function returning the current one (None: no header), read as each
-    request goes out: a key rotated by ``set_api_key`` applies to every request sent after
-    the rotation returns, and to none sent before it."""
-
-    def __init__(self, secret: Secret | Callable[[], Secret | None],
-                 header: str = "Authorization", scheme: str | None = "Bearer") -> None:
-        self._secret = secret
-        self._header = header
-        self._prefix = f"{scheme} " if scheme else ""
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        secret = self._secret if isinstance(self._secret, Secret) else self._secret()
-        if secret is not None:
-            request.headers[self._header] = self._prefix + secret.get()
-        yield request
-
-    def __repr__(self) -> str:
-        return f"HeaderAuth(header={self._header!r}, value='**********')"
-
-
-class NoAuth(httpx.Auth):
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        yield request
 
 
 class StreamDecoder(Protocol):
@@ -289,6 +265,8 @@ class Provider:
         if self._api_key is None and self.requires_key:
             self.api_key  # noqa: B018  (raises the ConfigurationError naming the variable)
         if self._key_auth is None:
+            from .auth import HeaderAuth
+
             self._key_auth = HeaderAuth(self._current_key, self.auth_header, self.auth_scheme)
         return self._key_auth
 
@@ -372,3 +350,12 @@ class Provider:
         """How many models the check's listing returned, or None when it is no listing."""
         return len(self.decode_list_models(ListModelsRequest(headers=request.headers),
                                            response))
+
+
+def __getattr__(name: str) -> Any:
+    """``HeaderAuth`` and ``NoAuth`` live in ``fluentai.auth`` (they need httpx)."""
+    if name in ("HeaderAuth", "NoAuth"):
+        from . import auth
+
+        return getattr(auth, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from . import telemetry
+from ._lazy import httpx
 from .errors import FluentAIError, StreamInterruptedError
 from .events import PREAMBLE, Collector, ErrorEvent, StreamEvent
 from .provider import Provider

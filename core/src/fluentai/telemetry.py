@@ -15,28 +15,41 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
-
-from opentelemetry import metrics, trace
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from . import log, redact
+from ._lazy import metrics, trace
 
 if TYPE_CHECKING:
+    from opentelemetry.trace import Span
+
     from .provider import Provider
     from .request import AnyRequest
     from .types import ChatResponse
 
-_tracer = trace.get_tracer("fluentai")
-_meter = metrics.get_meter("fluentai")
-TOKENS = _meter.create_histogram("gen_ai.client.token.usage", unit="{token}",
-                                 description="Input and output tokens per operation")
-DURATION = _meter.create_histogram("gen_ai.client.operation.duration", unit="s",
-                                   description="Duration of GenAI operations")
-FIRST_CHUNK = _meter.create_histogram("gen_ai.client.operation.time_to_first_chunk",
-                                      unit="s", description="Time to the first streamed chunk")
+
+class _Instruments:
+    """The tracer and histograms, made with the first operation (opentelemetry is not
+    imported before)."""
+
+    def __init__(self) -> None:
+        self.tracer = trace.get_tracer("fluentai")
+        meter = metrics.get_meter("fluentai")
+        self.tokens = meter.create_histogram(
+            "gen_ai.client.token.usage", unit="{token}",
+            description="Input and output tokens per operation")
+        self.duration = meter.create_histogram(
+            "gen_ai.client.operation.duration", unit="s",
+            description="Duration of GenAI operations")
+        self.first_chunk = meter.create_histogram(
+            "gen_ai.client.operation.time_to_first_chunk", unit="s",
+            description="Time to the first streamed chunk")
+
+
+@cache
+def _otel() -> _Instruments:
+    return _Instruments()
 
 OPERATIONS = {"ChatRequest": "chat", "EmbedRequest": "embeddings", "RerankRequest": "rerank",
               "TranscribeRequest": "transcription", "ListModelsRequest": "list_models",
@@ -72,8 +85,9 @@ class Operation:
         if not self.span.is_recording():
             yield
             return
-        with _tracer.start_as_current_span(name, context=trace.set_span_in_context(self.span),
-                                           kind=SpanKind.INTERNAL):
+        with _otel().tracer.start_as_current_span(
+                name, context=trace.set_span_in_context(self.span),
+                kind=trace.SpanKind.INTERNAL):
             yield
 
     def retry(self, attempt: int, error: BaseException, wait: float) -> None:
@@ -97,7 +111,7 @@ class Operation:
 
     def first_chunk(self) -> None:
         elapsed = time.perf_counter() - self.started
-        FIRST_CHUNK.record(elapsed, self.attributes)
+        _otel().first_chunk.record(elapsed, self.attributes)
         if self.span.is_recording():
             self.span.set_attribute("gen_ai.response.time_to_first_chunk", elapsed)
 
@@ -105,11 +119,12 @@ class Operation:
         span = self.span
         usage = getattr(result, "usage", None)
         if usage is not None:
-            TOKENS.record(usage.input_tokens, {**self.attributes, "gen_ai.token.type": "input"})
-            TOKENS.record(usage.output_tokens,
+            tokens = _otel().tokens
+            tokens.record(usage.input_tokens, {**self.attributes, "gen_ai.token.type": "input"})
+            tokens.record(usage.output_tokens,
                           {**self.attributes, "gen_ai.token.type": "output"})
         elapsed = time.perf_counter() - self.started
-        DURATION.record(elapsed, self.attributes)
+        _otel().duration.record(elapsed, self.attributes)
         if log.enabled():
             self.log("request.end", model=getattr(result, "model", None),
                      input_tokens=usage.input_tokens if usage else None,
@@ -133,7 +148,7 @@ class Operation:
         span.end()
 
     def fail(self, error: BaseException) -> None:
-        DURATION.record(time.perf_counter() - self.started,
+        _otel().duration.record(time.perf_counter() - self.started,
                         {**self.attributes, "error.type": type(error).__name__})
         if log.enabled():
             self.log("request.error", "error", error_type=type(error).__name__,
@@ -143,8 +158,8 @@ class Operation:
             phase = getattr(error, "phase", None)
             if phase is not None:
                 self.span.set_attribute("fluentai.timeout.phase", phase)
-            self.span.set_status(Status(StatusCode.ERROR,
-                                        redact.scrub(str(error), self.secrets())))
+            self.span.set_status(trace.Status(trace.StatusCode.ERROR,
+                                              redact.scrub(str(error), self.secrets())))
             partial = getattr(error, "partial", None)
             if partial is not None:
                 self.span.set_attribute("gen_ai.usage.output_tokens", partial.usage.output_tokens)
@@ -185,13 +200,12 @@ class _Off(Operation):
         pass
 
 
-OFF = _Off()
 ENABLED = os.environ.get("FLUENTAI_TELEMETRY", "on").lower() not in ("off", "0", "false")
 
 
 def start(provider: Provider, request: AnyRequest) -> Operation:
     if not ENABLED:
-        return OFF
+        return _off()
     operation = OPERATIONS.get(type(request).__name__, "chat")
     model = getattr(request, "model", "")
     host, port = _server(provider.base_url)
@@ -199,7 +213,7 @@ def start(provider: Provider, request: AnyRequest) -> Operation:
                                     "gen_ai.provider.name": provider.name,
                                     "gen_ai.request.model": model,
                                     "server.address": host}
-    span = _tracer.start_span(f"{operation} {model}".strip(), kind=SpanKind.CLIENT)
+    span = _otel().tracer.start_span(f"{operation} {model}".strip(), kind=trace.SpanKind.CLIENT)
     if span.is_recording():
         attrs = dict(metric_attrs)
         attrs["server.port"] = port
@@ -219,8 +233,15 @@ def start(provider: Provider, request: AnyRequest) -> Operation:
     return Operation(span, metric_attrs, provider.secrets)
 
 
+@cache
+def _off() -> _Off:
+    return _Off()
+
+
 @lru_cache(maxsize=256)
 def _server(base_url: str) -> tuple[str, int]:
+    from urllib.parse import urlsplit
+
     url = urlsplit(base_url)
     return url.hostname or "", url.port or (443 if url.scheme == "https" else 80)
 

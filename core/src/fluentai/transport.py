@@ -8,14 +8,16 @@ any other name (``http3`` from the fluentai-http3 plugin) comes from a plugin's
 from __future__ import annotations
 
 import os
-import ssl
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import ssl
 
 PLUGIN_FOR = {"http3": "fluentai-http3"}  # named in the error when no plugin serves it
 
@@ -39,6 +41,8 @@ class TransportOptions(msgspec.Struct, frozen=True, kw_only=True):
         """``verify`` as httpx takes it (a path, a PEM file or a directory of them, becomes
         a context)."""
         if isinstance(self.verify, (str, os.PathLike)):
+            import ssl
+
             path = os.fspath(self.verify)
             folder = os.path.isdir(path)
             try:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import base64
 from typing import Any, ClassVar
 
-import httpx
 import msgspec
 
+from .._lazy import httpx
 from ..decoding import JSONStream
 from ..errormap import error_from_response
 from ..errors import MalformedStreamError

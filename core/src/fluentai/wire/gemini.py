@@ -14,9 +14,9 @@ import re
 from itertools import pairwise
 from typing import Any, ClassVar
 
-import httpx
 import msgspec
 
+from .._lazy import httpx
 from ..decoding import JSONStream
 from ..errormap import error_from_response
 from ..errors import APIStatusError, MalformedStreamError

@@ -15,9 +15,9 @@ import base64
 from array import array
 from typing import Any, ClassVar
 
-import httpx
 import msgspec
 
+from .._lazy import httpx
 from ..decoding import JSONStream
 from ..errormap import error_from_response
 from ..errors import MalformedStreamError
