@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import msgspec
@@ -58,3 +60,19 @@ def test_cost_uses_cached_price_for_cached_tokens() -> None:
     cached = catalog.cost("openai", "gpt-4o-mini", Usage(1000, 100, cache_read_tokens=1000))
     assert full is not None and cached is not None and cached < full
     assert catalog.cost("openai", "gpt-4o-2024-08-06", Usage(10, 10)) is not None  # dated id
+
+
+def test_the_shipped_json_is_models_yaml_compiled() -> None:
+    """models.yaml is the one source; the build compiles it to models.json (hatch_build.py),
+    which is what the package reads."""
+    with open(catalog.SOURCE, "rb") as source, open(catalog.COMPILED, "rb") as compiled:
+        assert json.loads(compiled.read()) == yaml.safe_load(source.read())
+
+
+def test_pricing_a_response_decodes_only_that_providers_catalog() -> None:
+    code = ("import sys; from fluentai import catalog; from fluentai.types import Usage; "
+            "catalog.cost('openai', 'gpt-4o-mini', Usage(10, 10)); "
+            "print(catalog.entry.cache_info().currsize, 'yaml' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["1", "False"]

@@ -1,22 +1,21 @@
 """The model catalog: models.yaml (shipped inside the package) plus what plugins add.
 
-Loaded on first use, not at import. Prices are US dollars per million tokens.
+models.yaml is the one file people edit; the package build compiles it to models.json
+(``core/hatch_build.py``), so no YAML is parsed at run time. Each provider's part is
+decoded on first use: pricing an OpenAI response decodes OpenAI's models only. Prices are
+US dollars per million tokens.
 """
 
 from __future__ import annotations
 
-import difflib
-import threading
+import os
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import msgspec
 
 from .types import Capability, ModelInfo, Price, Usage
-
-_lock = threading.Lock()
 
 
 class ModelEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -64,31 +63,90 @@ def schema() -> dict[str, Any]:
     return msgspec.json.schema(Catalog)
 
 
-def _read_yaml() -> bytes:
-    return resources.files("fluentai").joinpath("models.yaml").read_bytes()
+_HERE = os.path.dirname(__file__)
+COMPILED = os.path.join(_HERE, "models.json")  # built from models.yaml by hatch_build.py
+SOURCE = os.path.join(_HERE, "models.yaml")
+
+
+class _Compiled(msgspec.Struct, frozen=True):
+    providers: dict[str, msgspec.Raw]
 
 
 @cache
-def parse() -> Catalog:
-    """models.yaml, validated (an unknown field or a wrong type is an error)."""
+def _raw() -> dict[str, msgspec.Raw]:
+    """provider -> its catalog entry, still undecoded. From models.json, which the build
+    compiles from models.yaml; from models.yaml itself when the JSON is missing or older
+    (a checkout whose models.yaml was edited since it was installed)."""
+    try:
+        if not os.path.exists(SOURCE) or \
+                os.stat(COMPILED).st_mtime_ns >= os.stat(SOURCE).st_mtime_ns:
+            with open(COMPILED, "rb") as compiled:
+                return msgspec.json.decode(compiled.read(), type=_Compiled).providers
+    except FileNotFoundError:
+        pass
+    encode = msgspec.json.encode
+    return {name: msgspec.Raw(encode(entry))
+            for name, entry in (_read_yaml().get("providers") or {}).items()}
+
+
+def _read_yaml() -> Any:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return msgspec.convert(yaml.load(_read_yaml(), Loader=loader) or {"providers": {}}, Catalog)
+    try:
+        with open(SOURCE, "rb") as source:
+            text = source.read()
+    except FileNotFoundError:  # installed without it (a zip): read it as a resource
+        from importlib import resources
+
+        text = resources.files("fluentai").joinpath("models.yaml").read_bytes()
+    return yaml.load(text, Loader=loader) or {}
+
+
+def compile_yaml(text: bytes) -> bytes:
+    """models.yaml as the JSON the package ships (validated: the build fails on an
+    unknown field or a wrong type)."""
+    import yaml
+
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    msgspec.convert(data, Catalog)
+    return msgspec.json.encode(data)
+
+
+def provider_names() -> list[str]:
+    """The providers the catalog describes (each has a ``fluentai-<name>`` plugin)."""
+    return list(_raw())
 
 
 @cache
-def load() -> dict[str, dict[str, ModelInfo]]:
-    """provider -> model id (or alias) -> ModelInfo."""
-    out: dict[str, dict[str, ModelInfo]] = {}
-    for provider, entry in parse().providers.items():
-        table = {model_id: ModelInfo(id=model_id, provider=provider, **msgspec.structs.asdict(m))
-                 for model_id, m in entry.models.items()}
-        for info in list(table.values()):
-            for alias in info.aliases:
-                table.setdefault(alias, info)
-        out[provider] = table
+def entry(provider: str) -> ProviderEntry | None:
+    """One provider's part of the catalog, decoded and validated on first use."""
+    raw = _raw().get(provider)
+    return None if raw is None else msgspec.json.decode(raw, type=ProviderEntry)
+
+
+def parse() -> Catalog:
+    """The whole catalog, validated (an unknown field or a wrong type is an error)."""
+    return Catalog(providers={name: e for name in _raw() if (e := entry(name)) is not None})
+
+
+@cache
+def table(provider: str) -> dict[str, ModelInfo]:
+    """model id (or alias) -> ModelInfo, for one provider."""
+    found = entry(provider)
+    if found is None:
+        return {}
+    out = {model_id: ModelInfo(id=model_id, provider=provider, **msgspec.structs.asdict(m))
+           for model_id, m in found.models.items()}
+    for info in list(out.values()):
+        for alias in info.aliases:
+            out.setdefault(alias, info)
     return out
+
+
+def load() -> dict[str, dict[str, ModelInfo]]:
+    """provider -> model id (or alias) -> ModelInfo, for every provider."""
+    return {provider: table(provider) for provider in _raw()}
 
 
 def labels() -> dict[str, str]:
@@ -96,10 +154,10 @@ def labels() -> dict[str, str]:
 
 
 def models(provider: str) -> list[ModelInfo]:
-    table = load().get(provider, {})
+    models_ = table(provider)
     seen: set[str] = set()
     out = []
-    for info in table.values():
+    for info in models_.values():
         if info.id not in seen:
             seen.add(info.id)
             out.append(info)
@@ -107,19 +165,21 @@ def models(provider: str) -> list[ModelInfo]:
 
 
 def lookup(provider: str, model: str) -> ModelInfo | None:
-    return load().get(provider, {}).get(model)
+    return table(provider).get(model)
 
 
 def suggest(provider: str, model: str, extra: Sequence[str] = ()) -> list[str]:
     """Close model ids for a 'did you mean' hint."""
-    names = list(load().get(provider, {})) + list(extra)
+    import difflib
+
+    names = list(table(provider)) + list(extra)
     return difflib.get_close_matches(model, names, n=3, cutoff=0.6)
 
 
 def find_provider(model: str) -> str | None:
     """The provider whose catalog lists ``model`` (for model ids given without a prefix)."""
-    for provider, table in load().items():
-        if model in table:
+    for provider in _raw():
+        if model in table(provider):
             return provider
     return None
 
@@ -141,9 +201,9 @@ def cost(provider: str, model: str, usage: Usage) -> float | None:
 
 def _dated(provider: str, model: str) -> ModelInfo | None:
     """Match a dated response model id (gpt-4o-2024-08-06) to its catalog entry (gpt-4o)."""
-    table = load().get(provider, {})
+    models_ = table(provider)
     best = None
-    for model_id in table:
+    for model_id in models_:
         if model.startswith(model_id + "-") and (best is None or len(model_id) > len(best)):
             best = model_id
-    return table[best] if best else None
+    return models_[best] if best else None
