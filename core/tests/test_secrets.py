@@ -32,8 +32,8 @@ def _call(client: fluentai.Client, name: str) -> Any:
 
 def _installed() -> list[str]:
     registry = Registry()
-    registry.load()
-    return sorted(registry.providers)
+    registry.load()  # a name two test distributions claim has no one provider to test
+    return sorted(set(registry.providers) - set(registry.conflicts))
 
 
 @pytest.mark.parametrize("name", _installed())

@@ -86,12 +86,18 @@ def _table(rows: list[list[str]], header: list[str]) -> None:
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
+    from .errors import FluentAIError
+
     client = _client(args)
     registry = client._core.registry
     registry.load()
     found = []
     for name in sorted(registry.providers):
-        provider = client.provider(name)
+        try:
+            provider = client.provider(name)
+        except FluentAIError as exc:  # e.g. claimed by two distributions: say so, go on
+            print(f"warning: {exc}", file=sys.stderr)
+            continue
         owner = registry.owners[name]
         found.append({"name": name, "label": provider.label or name,
                       "distribution": owner.distribution, "version": owner.version,
@@ -104,7 +110,7 @@ def cmd_providers(args: argparse.Namespace) -> int:
                ["PROVIDER", "NAME", "DISTRIBUTION", "VERSION", "CONFIGURED"])
     else:
         print("No provider plugins installed: pip install fluentai-openai (or another).")
-    owners = {id(info) for info in registry.owners.values()}
+    owners = {id(info) for claims in registry.claims.values() for _, info in claims}
     others = [p for p in registry.plugins if p.error is None and id(p) not in owners
               and p.distribution]
     if others and not args.json:  # plugins that add a seam (a transport, auth) not a provider

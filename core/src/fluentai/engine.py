@@ -136,10 +136,10 @@ class Engine:
             return found
         if not self._settings_checked:
             self._check_settings()
-        canonical = self._registry.canonical(name)
+        canonical = self._registry.canonical(name, self._env)
         with self._lock:
             if canonical not in self._providers:
-                cls = self._registry.provider_class(canonical)
+                cls = self._registry.provider_class(canonical, self._env)
                 settings = self._settings.get(canonical) or self._settings.get(name) or {}
                 made = cls(env=self._env, **settings)
                 made.transport = options_from(made.transport, self.transport)
@@ -153,7 +153,7 @@ class Engine:
         typo is an error with a suggestion, not a setting silently ignored."""
         for name, settings in self._settings.items():
             try:
-                cls = self._registry.provider_class(self._registry.canonical(name))
+                cls = self._registry.provider_class(name, self._env)
             except ProviderNotFoundError as exc:
                 raise ConfigurationError(f"providers={{{name!r}: ...}}: {exc}") from None
             cls.check_settings(settings)
@@ -169,7 +169,7 @@ class Engine:
     def _auth_override(self, provider: Provider) -> httpx.Auth | None:
         """What another plugin's ``fluentai_auth`` answers for ``provider`` (core's own
         default, the provider's key, left out)."""
-        self._registry.load()
+        self._registry.load_hooks()
         others = self._registry.pm.subset_hook_caller("fluentai_auth", [_defaults])
         return others(provider=provider)  # type: ignore[no-any-return]
 
