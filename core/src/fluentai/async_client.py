@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import building, options, telemetry
+from . import building, exchange, options, telemetry
 from ._lazy import httpx
 from .engine import (
     MAX_MODEL_PAGES,
@@ -53,14 +53,26 @@ class AsyncClient(BaseClient):
         options.check("AsyncClient", kwargs, ClientOptions)
         self._core = Engine(**kwargs)
         self._clients: dict[str, httpx.AsyncClient] = {}
+        self._direct: dict[str, Any] = {}  # transports of contract version 2 (exchange.py)
         self._max_concurrency = max_concurrency
 
     def _http(self, provider: Provider) -> httpx.AsyncClient:
         http = self._clients.get(provider.name)
         if http is None:
-            http = httpx.AsyncClient(**self._core.http_client_args(provider, True))
+            args = self._core.http_client_args(provider, True)
+            http = httpx.AsyncClient(**args)
             self._clients[provider.name] = http
+            self._direct[provider.name] = exchange.direct(args["transport"])
         return http
+
+    async def _transmit(self, provider: Provider, request: httpx.Request,
+                        auth: httpx.Auth) -> Any:
+        """Send through httpx, or straight to a version-2 transport."""
+        http = self._http(provider)
+        direct = self._direct[provider.name]
+        if direct is None:
+            return await http.send(request, auth=auth, stream=True)
+        return await direct(await exchange.aauthorized(auth, request))
 
     async def aclose(self) -> None:
         for http in self._clients.values():
@@ -91,8 +103,8 @@ class AsyncClient(BaseClient):
             limits = http_request.extensions["timeout"] = deadline.extension(first=True)
             try:
                 with op.step("fluentai.transport"):
-                    response = await within(deadline, self._http(provider).send(
-                        http_request, auth=auth, stream=True))
+                    response = await within(deadline, self._transmit(provider, http_request,
+                                                                     auth))
                     op.responded(response.http_version)
                     limits.update(deadline.extension(first=response.http_version != "HTTP/1.1"))
                     if not stream or response.status_code >= 400:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import building, options, telemetry
+from . import building, exchange, options, telemetry
 from ._lazy import httpx
 from .engine import (
     MAX_MODEL_PAGES,
@@ -65,6 +65,7 @@ class Client(BaseClient):
         options.check("Client", kwargs, ClientOptions)
         self._core = Engine(**kwargs)
         self._clients: dict[str, httpx.Client] = {}
+        self._direct: dict[str, Any] = {}  # transports of contract version 2 (exchange.py)
         self._http_lock = threading.Lock()
 
     def _http(self, provider: Provider) -> httpx.Client:
@@ -73,9 +74,19 @@ class Client(BaseClient):
             with self._http_lock:
                 http = self._clients.get(provider.name)
                 if http is None:
-                    http = httpx.Client(**self._core.http_client_args(provider, False))
+                    args = self._core.http_client_args(provider, False)
+                    http = httpx.Client(**args)
+                    self._direct[provider.name] = exchange.direct(args["transport"])
                     self._clients[provider.name] = http
         return http
+
+    def _transmit(self, provider: Provider, request: httpx.Request, auth: httpx.Auth) -> Any:
+        """Send through httpx, or straight to a version-2 transport."""
+        http = self._http(provider)
+        direct = self._direct[provider.name]
+        if direct is None:
+            return http.send(request, auth=auth, stream=True)
+        return direct(exchange.authorized(auth, request))
 
     def close(self) -> None:
         for http in self._clients.values():
@@ -108,7 +119,7 @@ class Client(BaseClient):
             limits = http_request.extensions["timeout"] = deadline.extension(first=True)
             try:
                 with op.step("fluentai.transport"):
-                    response = self._http(provider).send(http_request, auth=auth, stream=True)
+                    response = self._transmit(provider, http_request, auth)
                     op.responded(response.http_version)
                     # HTTP/1.1 reads its body limit once: the watchdog keeps the first-token
                     # deadline there; other versions read it per read and keep the clamp

@@ -27,6 +27,7 @@ from .errors import (
     NotFoundError,
     ProviderNotFoundError,
 )
+from .exchange import as_httpx
 from .plugins import Registry, default_registry
 from .provider import Provider
 from .request import AnyRequest, ChatRequest, CheckRequest, EmbedRequest, RerankRequest
@@ -203,7 +204,7 @@ class Engine:
 
     def decode(self, provider: Provider, request: AnyRequest, response: httpx.Response) -> Any:
         result = self._registry.hook.fluentai_decode(provider=provider, request=request,
-                                                     response=response)
+                                                     response=as_httpx(response))
         if isinstance(result, (ChatResponse, EmbeddingResponse)):
             self.price(result)
         return result
@@ -218,7 +219,7 @@ class Engine:
     def status_error(self, provider: Provider, request: AnyRequest,
                      response: httpx.Response) -> APIStatusError:
         error: APIStatusError = self._registry.hook.fluentai_map_error(
-            provider=provider, response=response)
+            provider=provider, response=as_httpx(response))
         model = getattr(request, "model", None)
         if isinstance(error, NotFoundError) and model:
             close = catalog.suggest(provider.name, model)

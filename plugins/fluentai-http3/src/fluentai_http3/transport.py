@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import os
 import ssl
-import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 
@@ -19,6 +18,7 @@ from aioquic.h3.events import DataReceived, H3Event, HeadersReceived
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.events import ConnectionTerminated, HandshakeCompleted, QuicEvent, StreamReset
 
+from fluentai.loop_thread import LoopThread
 from fluentai.transport import TransportOptions
 
 __all__ = ["AsyncHTTP3Transport", "HTTP3Transport"]
@@ -245,41 +245,26 @@ class HTTP3Transport(httpx.BaseTransport):
 
     def __init__(self, options: TransportOptions | None = None) -> None:
         self._async = AsyncHTTP3Transport(options)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
-                                        name="fluentai-http3")
-        self._thread.start()
-
-    def _run(self, coroutine: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+        self._thread = LoopThread("fluentai-http3")
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
-        response = self._run(self._async.handle_async_request(request))
-        body = _SyncBody(self, response.stream)
+        response = self._thread.run(self._async.handle_async_request(request))
+        body = _SyncBody(self._thread, response.stream)
         return httpx.Response(response.status_code, headers=response.headers.raw, stream=body,
                               extensions=response.extensions, request=request)
 
     def close(self) -> None:
-        if self._loop.is_running():
-            self._run(self._async.aclose())
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(5)
-            self._loop.close()
+        self._thread.close(self._async.aclose())
 
 
 class _SyncBody(httpx.SyncByteStream):
-    def __init__(self, transport: HTTP3Transport, stream: Any) -> None:
-        self._transport = transport
+    def __init__(self, thread: LoopThread, stream: Any) -> None:
+        self._thread = thread
         self._stream = stream
-        self._chunks = stream.__aiter__()
 
     def __iter__(self) -> Iterator[bytes]:
-        while True:
-            chunk = self._transport._run(anext(self._chunks, None))
-            if chunk is None:
-                return
-            yield chunk
+        return self._thread.iterate(self._stream.__aiter__())
 
     def close(self) -> None:
-        self._transport._run(self._stream.aclose())
+        self._thread.run(self._stream.aclose())
