@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import msgspec
@@ -186,8 +186,7 @@ def find_provider(model: str) -> str | None:
 
 def cost(provider: str, model: str, usage: Usage) -> float | None:
     """Dollar cost of ``usage`` at the catalog price; None when the price is unknown."""
-    info = lookup(provider, model) or _dated(provider, model)
-    price = info.price if info else None
+    price = _price(provider, model)
     if price is None or price.input is None or price.output is None:
         return None
     cached = usage.cache_read_tokens or 0
@@ -197,6 +196,13 @@ def cost(provider: str, model: str, usage: Usage) -> float | None:
     total += cached * (price.cached_input if price.cached_input is not None else price.input)
     total += written * (price.cache_write if price.cache_write is not None else price.input)
     return total / 1_000_000
+
+
+@lru_cache(maxsize=1024)
+def _price(provider: str, model: str) -> Price | None:
+    """The catalog price of a response's model id (found once per id)."""
+    info = lookup(provider, model) or _dated(provider, model)
+    return info.price if info else None
 
 
 def _dated(provider: str, model: str) -> ModelInfo | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import msgspec
@@ -36,6 +37,12 @@ if TYPE_CHECKING:  # re-exported: they live in .auth (see __getattr__ below)
     from .auth import NoAuth as NoAuth
 
 _json_encode = msgspec.json.Encoder().encode
+
+
+@lru_cache(maxsize=512)
+def _parsed(url: str) -> httpx.URL:
+    """httpx.URL is immutable and parsing one is most of building a request: once per URL."""
+    return httpx.URL(url)
 
 
 class Secret:
@@ -254,7 +261,7 @@ class Provider:
         if headers:
             hdrs.update(headers)
         content = _json_encode(body) if body is not None else None
-        return httpx.Request(method, self.url(path), content=content, headers=hdrs,
+        return httpx.Request(method, _parsed(self.url(path)), content=content, headers=hdrs,
                              params=params)
 
     # --- default hook implementations -------------------------------------------------
