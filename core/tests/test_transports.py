@@ -93,12 +93,15 @@ def test_an_unknown_transport_says_what_to_install() -> None:
         client(server, "carrier-pigeon").chat("openai/gpt-4o", "x")
 
 
-@pytest.mark.parametrize("name", ["http1", "http2"])
+@pytest.mark.parametrize("name", ["http1", "http2", "aiohttp"])
 def test_first_token_timeout_over_tls(tls: TLS, name: str) -> None:
-    """The sync watchdog wakes a read blocked inside TLS (HTTP/1.1), and HTTP/2 meets the
-    deadline through its clamped read limit."""
+    """The sync watchdog wakes a read blocked inside TLS (HTTP/1.1, aiohttp), and HTTP/2
+    meets the deadline through its clamped read limit."""
     from fluentai.errors import APITimeoutError
     from fluentai.timeouts import Timeout
+
+    if name == "aiohttp":
+        pytest.importorskip("fluentai_aiohttp")
 
     options = TransportOptions(name=name, verify=tls.ca_file)
     with ReplayServer([reply(body_delay=3)], tls=tls) as server, \
@@ -106,3 +109,21 @@ def test_first_token_timeout_over_tls(tls: TLS, name: str) -> None:
             pytest.raises(APITimeoutError) as info:
         c.stream("openai/gpt-4o", "x").collect()
     assert info.value.phase == "first_token"
+
+
+def test_aiohttp_gives_the_same_events_over_tls(tls: TLS) -> None:
+    """fluentai-aiohttp (transport contract version 2) against httpx, sync and async."""
+    pytest.importorskip("fluentai_aiohttp")
+
+    async def over_async(server: ReplayServer) -> list[Any]:
+        async with fluentai.AsyncClient(providers={"openai": {
+                "api_key": "sk-transport-1234", "base_url": server.url + "/v1"}},
+                transport=TransportOptions(name="aiohttp", verify=tls.ca_file)) as c:
+            return [ev async for ev in c.stream("openai/gpt-4o", "x")]
+
+    with ReplayServer([reply()], tls=tls) as secure:
+        over_httpx = events_over(secure, TransportOptions(name="http1", verify=tls.ca_file))
+        over_aiohttp = events_over(secure, TransportOptions(name="aiohttp",
+                                                            verify=tls.client_context()))
+        over_async_ = asyncio.run(over_async(secure))
+    assert over_aiohttp == over_async_ == over_httpx and len(over_httpx) > 5

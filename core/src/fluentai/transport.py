@@ -19,7 +19,8 @@ from .errors import ConfigurationError
 if TYPE_CHECKING:
     import ssl
 
-PLUGIN_FOR = {"http3": "fluentai-http3"}  # named in the error when no plugin serves it
+# named in the error when no plugin serves the transport
+PLUGIN_FOR = {"http3": "fluentai-http3", "aiohttp": "fluentai-aiohttp"}
 
 
 class TransportOptions(msgspec.Struct, frozen=True, kw_only=True):
