@@ -164,8 +164,10 @@ def faults(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks against raw httpx, the openai SDK and litellm; writes bench/RESULTS.md."""
+    """Benchmarks against raw asyncio, raw httpx, the openai SDK and litellm (and in the
+    bootstrap .venv when it exists); writes bench/RESULTS.md. ~15 minutes on 2 cores."""
     session.install(f"{CORE}[testing,http2]", str(ROOT / "plugins" / "fluentai-openai"),
                     str(ROOT / "plugins" / "fluentai-http3"),
+                    str(ROOT / "plugins" / "fluentai-aiohttp"),
                     "openai", "litellm", "opentelemetry-sdk")
     session.run("python", "bench/run.py", *session.posargs)

@@ -1,70 +1,151 @@
-"""Benchmarks: fluentai against the floor (raw httpx + json), the openai SDK and litellm.
+"""Benchmarks: fluentai against the limit (a raw asyncio client: sockets, chunked decoding,
+json.loads), the floor (raw httpx + json), the openai SDK and litellm.
 
-Every figure is measured in this one run, each client in its own process against the same
-local server (bench/server.py, in a separate process), as the median of repeated runs after
-a warm-up. Client CPU is process time, so the server's work never counts. Writes
-bench/RESULTS.md with the figures and the ratios.
+Every figure comes from this one run. Each measurement is one client in its own process
+against the same local server (bench/server.py, a separate process, so its CPU never
+counts); client CPU is process time. The clients of a scenario run interleaved, in a
+rotating order, in each of ``--rounds`` rounds; a ratio is computed within each round and
+reported as its median with the min-max over the rounds. Writes bench/RESULTS.md.
 
-    nox -s bench            # or: python bench/run.py [--quick]
+    nox -s bench                       # or: python bench/run.py [--rounds N] [--quick]
+
+Environments: "clean" is the interpreter running this script (the nox session: core,
+fluentai-openai, the two transport plugins, the openai SDK, litellm); "bootstrap" is the
+repository's .venv (core and every plugin, editable) when it exists. Bytecode is compiled
+first in both, as pip does on install.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import importlib.util
 import json
+import os
 import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BOOTSTRAP = ROOT / ".venv" / ("Scripts" if sys.platform == "win32" else "bin") / "python"
 MESSAGES = [{"role": "user", "content": "Hello"}]
-REPEATS = 5
+PEERS = ("openai", "litellm")
 
-# --- the clients, each consuming one stream / one request ------------------------------
+# --- the clients ------------------------------------------------------------------------
 
 
-def make_stream_consumer(client: str, url: str, transport: str = "http1",
-                         ca: str | None = None) -> Callable[[str], Awaitable[int]]:
-    """An async function that consumes one streamed response and returns the chunk count."""
-    if client == "raw":
+def _count(chunk: dict[str, Any]) -> int:
+    n = 0
+    for choice in chunk["choices"]:
+        delta = choice["delta"]
+        if delta.get("content") or delta.get("tool_calls"):
+            n += 1
+    return n
+
+
+class RawAsyncio:
+    """The limit: one keep-alive socket, chunked decoding by hand, json.loads per event."""
+
+    def __init__(self, url: str) -> None:
+        self.host, port = url.removeprefix("http://").split(":")
+        self.port = int(port)
+        self.conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if self.conn is None:
+            self.conn = await asyncio.open_connection(self.host, self.port)
+        return self.conn
+
+    async def _send(self, body: dict[str, Any]) -> tuple[asyncio.StreamReader, bytes]:
+        reader, writer = await self._connection()
+        data = json.dumps(body).encode()
+        writer.write(b"POST /chat/completions HTTP/1.1\r\nhost: %s\r\nauthorization: Bearer x"
+                     b"\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
+                     % (self.host.encode(), len(data), data))
+        return reader, await reader.readuntil(b"\r\n\r\n")
+
+    async def request(self, prompt: str = "Hello") -> Any:
+        reader, head = await self._send({"model": "small", "messages": [
+            {"role": "user", "content": prompt}]})
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        return json.loads(await reader.readexactly(length))
+
+    async def stream(self, model: str) -> int:
+        reader, _ = await self._send({"model": model, "messages": MESSAGES, "stream": True})
+        n, buffer = 0, b""
+        while True:
+            size = int((await reader.readuntil(b"\r\n"))[:-2], 16)
+            data = await reader.readexactly(size + 2)
+            if size == 0:
+                return n
+            buffer += data[:-2]
+            *events, buffer = buffer.split(b"\n\n")
+            for event in events:
+                if event.startswith(b"data: ") and event != b"data: [DONE]":
+                    n += _count(json.loads(event[6:]))
+
+
+def stream_consumer(client: str, url: str, transport: str = "http1", ca: str | None = None,
+                    opened: list[int] | None = None) -> Callable[[str], Awaitable[int]]:
+    """An async function that consumes one streamed response and returns the chunk count.
+    ``opened`` counts the streams that have their response headers right now (and [1] the
+    most at once)."""
+    opened = opened if opened is not None else [0, 0]
+
+    def up() -> None:
+        opened[0] += 1
+        opened[1] = max(opened[1], opened[0])
+
+    if client == "asyncio":
+        raw = RawAsyncio(url)
+        return raw.stream
+    if client == "httpx":
         import httpx
 
         http = httpx.AsyncClient(base_url=url, timeout=600, http2=transport == "http2",
-                                 verify=_verify(ca))
+                                 verify=_verify(ca), limits=httpx.Limits(max_connections=1000))
 
-        async def raw(model: str) -> int:
+        async def floor(model: str) -> int:
             n = 0
             body = {"model": model, "messages": MESSAGES, "stream": True}
             async with http.stream("POST", "/chat/completions", json=body,
                                    headers={"authorization": "Bearer x"}) as r:
-                async for line in r.aiter_lines():
-                    if line.startswith("data: ") and line != "data: [DONE]":
-                        chunk = json.loads(line[6:])
-                        for choice in chunk["choices"]:
-                            delta = choice["delta"]
-                            if delta.get("content") or delta.get("tool_calls"):
-                                n += 1
+                up()
+                try:
+                    async for line in r.aiter_lines():
+                        if line.startswith("data: ") and line != "data: [DONE]":
+                            n += _count(json.loads(line[6:]))
+                finally:
+                    opened[0] -= 1
             return n
 
-        return raw
-    if client == "fluentai":
+        return floor
+    if client.startswith("fluentai"):
         import fluentai
 
+        name = "aiohttp" if client == "fluentai-aiohttp" else transport
         fa = fluentai.AsyncClient(providers={"openai": {"api_key": "x", "base_url": url}},
-                                  transport=fluentai.TransportOptions(name=transport,
+                                  transport=fluentai.TransportOptions(name=name,
                                                                       verify=ca or True))
 
         async def fluent(model: str) -> int:
-            n = 0
-            async for ev in fa.stream(f"openai/{model}", "Hello"):
-                if type(ev).__name__ in ("TextDelta", "ToolCallDelta"):
-                    n += 1
+            n, first = 0, True
+            try:
+                async for ev in fa.stream(f"openai/{model}", "Hello"):
+                    if first:
+                        up()
+                        first = False
+                    if type(ev).__name__ in ("TextDelta", "ToolCallDelta"):
+                        n += 1
+            finally:
+                opened[0] -= 0 if first else 1
             return n
 
         return fluent
@@ -99,30 +180,56 @@ def make_stream_consumer(client: str, url: str, transport: str = "http1",
     return lite
 
 
-def make_requester(client: str, url: str) -> Callable[[], object]:
-    """A function that makes one small non-streamed request."""
-    if client == "raw":
+def requester(client: str, url: str, mode: str) -> Callable[[str], Any]:
+    """One non-streamed request with a given prompt: a plain function (sync) or a
+    coroutine function (async)."""
+    if client == "asyncio":
+        return RawAsyncio(url).request
+    if client == "httpx":
         import httpx
 
-        http = httpx.Client(base_url=url)
-        body = {"model": "small", "messages": MESSAGES}
-        return lambda: json.loads(http.post("/chat/completions", json=body,
-                                            headers={"authorization": "Bearer x"}).content)
-    if client == "fluentai":
+        def body(prompt: str) -> dict[str, Any]:
+            return {"model": "small", "messages": [{"role": "user", "content": prompt}]}
+
+        headers = {"authorization": "Bearer x"}
+        if mode == "sync":
+            http = httpx.Client(base_url=url)
+            return lambda p: json.loads(http.post("/chat/completions", json=body(p),
+                                                  headers=headers).content)
+        ahttp = httpx.AsyncClient(base_url=url)
+
+        async def floor(prompt: str) -> Any:
+            r = await ahttp.post("/chat/completions", json=body(prompt), headers=headers)
+            return json.loads(r.content)
+
+        return floor
+    if client.startswith("fluentai"):
         import fluentai
 
-        fa = fluentai.Client(providers={"openai": {"api_key": "x", "base_url": url}})
-        return lambda: fa.chat("openai/small", "Hello")
+        kw: dict[str, Any] = {"providers": {"openai": {"api_key": "x", "base_url": url}}}
+        if client == "fluentai-aiohttp":
+            kw["transport"] = "aiohttp"
+        if mode == "sync":
+            fa = fluentai.Client(**kw)
+            return lambda p: fa.chat("openai/small", p)
+        afa = fluentai.AsyncClient(**kw)
+        return lambda p: afa.chat("openai/small", p)
     if client == "openai":
         import openai
 
-        oa = openai.OpenAI(api_key="x", base_url=url, max_retries=0)
-        return lambda: oa.chat.completions.create(model="small",
-                                                  messages=MESSAGES)  # type: ignore[arg-type]
+        def msgs(prompt: str) -> Any:
+            return [{"role": "user", "content": prompt}]
+
+        if mode == "sync":
+            oa = openai.OpenAI(api_key="x", base_url=url, max_retries=0)
+            return lambda p: oa.chat.completions.create(model="small", messages=msgs(p))
+        aoa = openai.AsyncOpenAI(api_key="x", base_url=url, max_retries=0)
+        return lambda p: aoa.chat.completions.create(model="small", messages=msgs(p))
     import litellm
 
-    return lambda: litellm.completion(model="openai/small", api_base=url, api_key="x",
-                                      messages=MESSAGES)
+    call = litellm.completion if mode == "sync" else litellm.acompletion
+    return lambda p: call(model="openai/small", api_base=url, api_key="x",
+                          messages=[{"role": "user", "content": p}])
 
 
 def _verify(ca: str | None) -> Any:
@@ -137,231 +244,411 @@ def _verify(ca: str | None) -> Any:
 def _maxrss_mb() -> float:
     import resource
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
 
-def worker(client: str, scenario: str, url: str, tracing: str) -> dict[str, Any]:
-    if tracing == "off":
-        import os
+def worker(client: str, scenarios: str, url: str) -> dict[str, Any]:
+    """Several scenarios, comma-separated, in one process (CPU figures only: peak RSS is
+    per process, so memory scenarios run alone)."""
+    return {scenario: measure(client, scenario, url) for scenario in scenarios.split(",")}
 
-        os.environ["FLUENTAI_TELEMETRY"] = "off"
-    if tracing == "sdk":
-        from opentelemetry import trace
-        from opentelemetry.sdk.trace import TracerProvider
-        from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter
 
-        class NoOpExporter(SpanExporter):
-            def export(self, spans: Any) -> Any:
-                from opentelemetry.sdk.trace.export import SpanExportResult
+def measure(client: str, scenario: str, url: str) -> dict[str, Any]:
+    """Scenarios: ``chunk:<model>`` (CPU per chunk, median of 3 streams after a warm-up),
+    ``request:<sync|async>:<bytes>`` (CPU per request),
+    ``concurrent:<streams>:<chunks>[:unpaced]`` (paced: ten frames every 10 ms),
+    ``tls:<transport>:<model>`` (per chunk over TLS)."""
+    kind, *args = scenario.split(":")
+    if kind == "request":
+        mode, size = args[0], int(args[1])
+        prompt = "x" * size
+        count = max(10, min(200, 20_000_000 // (size * 100 + 100_000)))
+        call = requester(client, url, mode)
 
-                return SpanExportResult.SUCCESS
+        def many(n: int) -> None:
+            if mode == "sync":
+                for _ in range(n):
+                    call(prompt)
+            else:
+                async def go() -> None:
+                    for _ in range(n):
+                        await call(prompt)
+                loop.run_until_complete(go())
 
-        provider = TracerProvider()
-        provider.add_span_processor(SimpleSpanProcessor(NoOpExporter()))
-        trace.set_tracer_provider(provider)
-    if scenario == "request":
-        call = make_requester(client, url)
-        for _ in range(50):
-            call()
+        loop = asyncio.new_event_loop()
+        many(max(5, count // 5))
+        base = _maxrss_mb()
         samples = []
-        for _ in range(REPEATS):
+        for _ in range(3):
             start = time.process_time()
-            for _ in range(200):
-                call()
-            samples.append((time.process_time() - start) / 200 * 1e6)
-        return {"us": statistics.median(samples), "samples": samples}
+            many(count)
+            samples.append((time.process_time() - start) / count * 1e6)
+        return {"us": statistics.median(samples), "peak_mb": _maxrss_mb(), "base_mb": base}
     transport, ca = "http1", None
-    if scenario.startswith("tls-"):  # tls-<transport>-<kind>-<n>: the transport comparison
-        _, transport, scenario = scenario.split("-", 2)
+    if kind == "tls":
+        transport, args = args[0], args[1:]
         ca = str(HERE / ".tls" / "ca.pem")
-    consume = make_stream_consumer(client, url, transport, ca)
-    if scenario.startswith("concurrent"):
-        _, streams, chunks = scenario.split("-")
+    if kind == "concurrent":
+        streams, chunks = int(args[0]), int(args[1])
+        model = f"text-{chunks}" if args[2:] == ["unpaced"] else f"paced-text-{chunks}"
+        opened = [0, 0]
+        consume = stream_consumer(client, url, opened=opened)
 
-        async def many() -> float:
-            await consume(f"text-{chunks}")
-            start = time.perf_counter()
-            counts = await asyncio.gather(*(consume(f"text-{chunks}")
-                                            for _ in range(int(streams))))
-            assert all(c == int(chunks) for c in counts), "a stream lost chunks"
-            return time.perf_counter() - start
+        async def crowd() -> tuple[float, float]:
+            await consume(model)
+            opened[1] = 0
+            wall, cpu = time.perf_counter(), time.process_time()
+            counts = await asyncio.gather(*(consume(model) for _ in range(streams)))
+            assert all(c == chunks for c in counts), "a stream lost chunks"
+            return time.perf_counter() - wall, time.process_time() - cpu
 
         base = _maxrss_mb()
-        wall = asyncio.run(many())
-        return {"wall_s": wall, "peak_mb": _maxrss_mb(), "baseline_mb": base}
+        wall, cpu = asyncio.run(crowd())
+        return {"wall_s": wall, "us": cpu / (streams * chunks) * 1e6, "peak_mb": _maxrss_mb(),
+                "base_mb": base, "open_at_once": opened[1]}
+    model = args[0]
+    consume = stream_consumer(client, url, transport, ca)
 
-    async def run() -> list[float]:
-        n = await consume(scenario)  # warm-up
+    async def run() -> tuple[list[float], float]:
+        n = await consume(model)  # warm-up
+        base = _maxrss_mb()
         samples = []
-        for _ in range(REPEATS):
+        for _ in range(1 if n >= 50_000 else 3):
             start = time.process_time()
-            got = await consume(scenario)
+            got = await consume(model)
             samples.append((time.process_time() - start) / got * 1e6)
             assert got == n
-        return samples
+        return samples, base
 
-    samples = asyncio.run(run())
-    return {"us": statistics.median(samples), "samples": samples}
-
-
-def import_cost(module: str) -> dict[str, Any]:
-    resolve = "fluentai.Client().provider('openai'); " if module == "fluentai" else ""
-    code = (f"import time, sys, resource; t = time.perf_counter(); import {module}; {resolve}"
-            "w = time.perf_counter() - t; print(w * 1000, len(sys.modules), "
-            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
-    runs = []
-    for _ in range(REPEATS + 1):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True).stdout.split()
-        runs.append([float(x) for x in out])
-    runs = runs[1:]
-    return {"ms": statistics.median(r[0] for r in runs),
-            "modules": int(statistics.median(r[1] for r in runs)),
-            "rss_mb": statistics.median(r[2] for r in runs)}
+    samples, base = asyncio.run(run())
+    return {"us": statistics.median(samples), "peak_mb": _maxrss_mb(), "base_mb": base}
 
 
 # --- the driver -------------------------------------------------------------------------
 
 
-def run_worker(client: str, scenario: str, url: str, tracing: str = "none"
-               ) -> dict[str, Any] | None:
-    proc = subprocess.run([sys.executable, __file__, "worker", client, scenario, url, tracing],
-                          capture_output=True, text=True, timeout=1800)
-    if proc.returncode != 0:
-        print(f"  {client} {scenario}: failed\n{proc.stderr[-1500:]}", file=sys.stderr)
-        return None
-    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+class Bench:
+    def __init__(self, rounds: int, python: str, cache: str) -> None:
+        self.rounds = rounds
+        self.python = python
+        self.env = {**os.environ, "FLUENTAI_CACHE_DIR": cache}
+        self.results: dict[tuple[str, str], list[dict[str, Any] | None]] = {}
+        self.failed: list[str] = []
+
+    def run(self, client: str, scenario: str, url: str, python: str | None = None,
+            key: str | None = None) -> None:
+        """One worker process; ``scenario`` may name several, comma-separated."""
+        proc = subprocess.run([python or self.python, __file__, "worker", client, scenario,
+                               url], capture_output=True, text=True, timeout=900,
+                              env=self.env)
+        names = scenario.split(",")
+        found: dict[str, Any] = {}
+        if proc.returncode != 0:
+            self.failed.append(f"{client} {scenario}: {proc.stderr.strip()[-300:]}")
+            print(f"  {client} {scenario}: failed\n{proc.stderr[-1500:]}", file=sys.stderr)
+        else:
+            found = json.loads(proc.stdout.strip().splitlines()[-1])
+        for name in names:
+            self.results.setdefault((client, key or name), []).append(found.get(name))
+
+    def interleaved(self, clients: list[str], scenarios: list[str], url: str,
+                    round_: int) -> None:
+        for scenario in scenarios:
+            for client in clients[round_ % len(clients):] + clients[:round_ % len(clients)]:
+                if client == "asyncio" and "request:sync" in scenario:
+                    scenario_ = ",".join(s for s in scenario.split(",")
+                                         if not s.startswith("request:sync"))
+                else:
+                    scenario_ = scenario
+                print(f"  round {round_ + 1}: {client:17} {scenario_}", file=sys.stderr,
+                      flush=True)
+                self.run(client, scenario_, url)
+
+    def values(self, client: str, scenario: str, field: str = "us") -> list[float | None]:
+        return [None if r is None else r.get(field)
+                for r in self.results.get((client, scenario), [])]
+
+    def ratio(self, client: str, base: str, scenario: str, field: str = "us") -> str:
+        """Median of the per-round ratios, with their min-max."""
+        pairs = zip(self.values(client, scenario, field), self.values(base, scenario, field),
+                    strict=False)
+        ratios = [a / b for a, b in pairs if a and b]
+        if not ratios:
+            return "-"
+        low, high = min(ratios), max(ratios)
+        return f"{statistics.median(ratios):.2f}× ({low:.2f}-{high:.2f})"
+
+    def median(self, client: str, scenario: str, field: str = "us") -> float | None:
+        found = [v for v in self.values(client, scenario, field) if v is not None]
+        return statistics.median(found) if found else None
 
 
-def available(client: str) -> bool:
-    return client in ("raw", "fluentai") or importlib.util.find_spec(client) is not None
-
-
-def version(dist: str) -> str:
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as v
-
-    try:
-        return v(dist)
-    except PackageNotFoundError:
-        return "not installed"
-
-
-def main(quick: bool) -> None:
-    server = subprocess.Popen([sys.executable, str(HERE / "server.py")], stdout=subprocess.PIPE,
-                              text=True)
-    assert server.stdout is not None
-    url = f"http://127.0.0.1:{server.stdout.readline().strip()}"
-    clients = [c for c in ("raw", "fluentai", "openai", "litellm") if available(c)]
-    scale = 10 if quick else 1
-    scenarios = {
-        "stream_text": f"text-{20000 // scale}",
-        "stream_tool": f"tool-{2000 // scale}",
-        "stream_bulk": f"bulk-text-{20000 // scale}",
-        "request": "request",
-        "concurrent_200": f"concurrent-200-{500 // scale}",
-        "concurrent_500": f"concurrent-500-{500 // scale}",
+def cold_starts(python: str, peer_python: str, url: str, runs: int, env: dict[str, str]
+                ) -> dict[str, list[float]]:
+    """Whole processes, wall time, interleaved: import + resolve, and one chat call."""
+    chat = (f"import fluentai; fluentai.Client(providers={{'openai': {{'api_key': 'x', "
+            f"'base_url': '{url}'}}}}).chat('openai/small', 'Hello')")
+    sdk = (f"import openai; openai.OpenAI(api_key='x', base_url='{url}', max_retries=0)"
+           f".chat.completions.create(model='small', messages=[{{'role': 'user', "
+           f"'content': 'Hello'}}])")
+    commands = {
+        "fluentai resolve": [python, "-c", "import fluentai; "
+                                           "fluentai.Client().provider('openai')"],
+        "import openai": [peer_python, "-c", "import openai"],
+        "fluentai chat": [python, "-c", chat],
+        "openai chat": [peer_python, "-c", sdk],
     }
-    results: dict[str, dict[str, Any]] = {}
-    tls_server = subprocess.Popen([sys.executable, str(HERE / "server.py"), "--tls",
-                                   str(HERE / ".tls")], stdout=subprocess.PIPE, text=True)
-    assert tls_server.stdout is not None
-    tls_url = f"https://127.0.0.1:{tls_server.stdout.readline().strip()}"
-    try:
-        for label, scenario in scenarios.items():
-            for client in clients:
-                print(f"{label:15} {client}", file=sys.stderr, flush=True)
-                results.setdefault(label, {})[client] = run_worker(client, scenario, url)
-        tracing = {}
-        for mode in ("off", "none", "sdk"):
-            tracing[mode] = {
-                "stream": run_worker("fluentai", scenarios["stream_text"], url, mode),
-                "request": run_worker("fluentai", "request", url, mode)}
-        imports = {m: import_cost(m) for m in ("httpx", "fluentai", "openai", "litellm")
-                   if m == "fluentai" or importlib.util.find_spec(m)}
-        transports = {}
-        for name in ("http1", "http2", "http3"):
-            for client in ("raw", "fluentai"):
-                if client == "raw" and name == "http3":
-                    continue  # httpx has no HTTP/3
-                print(f"transport {name:5} {client}", file=sys.stderr, flush=True)
-                transports[(name, client)] = run_worker(
-                    client, f"tls-{name}-text-{5000 // scale}", tls_url)
-    finally:
-        server.terminate()
-        tls_server.terminate()
-    write_results(results, tracing, imports, clients, scenarios, transports)
+    out: dict[str, list[float]] = {k: [] for k in commands}
+    for command in commands.values():  # warm the page cache and the plugin index
+        subprocess.run(command, check=True, env=env, capture_output=True)
+    for _ in range(runs):
+        for name, command in commands.items():
+            start = time.perf_counter()
+            subprocess.run(command, check=True, env=env, capture_output=True)
+            out[name].append(time.perf_counter() - start)
+    return out
 
 
-def _fmt(x: float | None, unit: str = "") -> str:
-    return "-" if x is None else f"{x:,.1f}{unit}"
+def compile_bytecode(python: str) -> None:
+    """What pip does on install (this workspace may set PYTHONDONTWRITEBYTECODE)."""
+    paths = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()"
+                                          "['purelib'])"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    if python == str(BOOTSTRAP):
+        paths += [str(ROOT / "core" / "src"), *map(str, ROOT.glob("plugins/*/src"))]
+    subprocess.run([python, "-m", "compileall", "-q", "-j0", *paths], check=False,
+                   capture_output=True)
 
 
-def write_results(results: dict[str, dict[str, Any]], tracing: dict[str, Any],
-                  imports: dict[str, Any], clients: list[str], scenarios: dict[str, str],
-                  transports: dict[tuple[str, str], Any]) -> None:
+def available(module: str, python: str) -> bool:
+    if python == sys.executable:
+        return importlib.util.find_spec(module) is not None
+    return subprocess.run([python, "-c", f"import importlib.util, sys; sys.exit("
+                                         f"importlib.util.find_spec({module!r}) is None)"],
+                          capture_output=True).returncode == 0
+
+
+def serve(*args: str) -> tuple[subprocess.Popen[str], str]:
+    server = subprocess.Popen([sys.executable, str(HERE / "server.py"), *args],
+                              stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    return server, server.stdout.readline().strip()
+
+
+def stats(url: str) -> dict[str, int]:
+    import urllib.request
+
+    with urllib.request.urlopen(url + "/stats") as answer:  # the local bench server
+        return json.loads(answer.read())  # type: ignore[no-any-return]
+
+
+def main(rounds: int, quick: bool) -> None:
+    started = time.perf_counter()
+    python = sys.executable
+    bootstrap = str(BOOTSTRAP) if BOOTSTRAP.exists() and str(BOOTSTRAP) != python else None
+    for interpreter in filter(None, (python, bootstrap)):
+        compile_bytecode(interpreter)
+    scale = 10 if quick else 1
+    server, port = serve()
+    url = f"http://127.0.0.1:{port}"
+    tls_server, tls_port = serve("--tls", str(HERE / ".tls"))
+    tls_url = f"https://127.0.0.1:{tls_port}"
+    peers = [p for p in PEERS if available(p, python)]
+    ours = ["asyncio", "httpx", "fluentai", "fluentai-aiohttp"]
+    framed, bulk = f"chunk:text-{5000 // scale}", f"chunk:bulk-text-{5000 // scale}"
+    lengths = [f"chunk:text-{n // scale}" for n in (1_000, 10_000, 100_000)]
+    sizes = [f"request:async:{n}" for n in (1_000, 100_000, 1_000_000)]
+    crowds = [f"concurrent:{n}:{200 // scale}" for n in (50, 200, 500, 1000)]
+    crowds.append(f"concurrent:1000:{200 // scale}:unpaced")
+    tls = [f"tls:{t}:text-{2000 // scale}" for t in ("http1", "http2", "http3")]
+    with tempfile.TemporaryDirectory() as cache:
+        bench = Bench(rounds, python, cache)
+        open_at_once: dict[str, list[int]] = {}
+        try:
+            for r in range(rounds):
+                bench.interleaved([*ours, *peers], [f"{framed},{bulk},request:sync:100,"
+                                                    "request:async:100"], url, r)
+                bench.interleaved(ours, [*lengths, *sizes], url, r)
+                for crowd in crowds:
+                    for client in ("httpx", "fluentai", "fluentai-aiohttp"):
+                        print(f"  round {r + 1}: {client:17} {crowd}", file=sys.stderr)
+                        bench.run(client, crowd, url)
+                        open_at_once.setdefault(f"{client} {crowd}", []).append(
+                            stats(url)["peak"])
+                for scenario in tls:
+                    for client in ("httpx", "fluentai"):
+                        if not (client == "httpx" and "http3" in scenario):
+                            bench.run(client, scenario, tls_url)
+                bench.run("fluentai-aiohttp", tls[0], tls_url, key="tls:aiohttp")
+                if bootstrap:
+                    for client in ("httpx", "fluentai"):
+                        bench.run(client, "request:async:100", url, bootstrap,
+                                  key="bootstrap request:async:100")
+            cold = cold_starts(bootstrap or python, python, url, 3 * rounds, bench.env)
+            cold_clean = cold_starts(python, python, url, 3 * rounds, bench.env) \
+                if bootstrap else None
+        finally:
+            server.terminate()
+            tls_server.terminate()
+    run = {"rounds": rounds, "results": [[c, s, v] for (c, s), v in bench.results.items()],
+           "failed": bench.failed, "peers": peers, "framed": framed, "bulk": bulk,
+           "lengths": lengths, "sizes": sizes, "crowds": crowds, "tls": tls,
+           "open_at_once": open_at_once, "cold": cold, "cold_clean": cold_clean,
+           "has_bootstrap": bootstrap is not None, "took": time.perf_counter() - started,
+           "date": time.strftime("%Y-%m-%d")}
+    LAST_RUN.write_text(json.dumps(run))
+    report(run)
+
+
+LAST_RUN = HERE / ".last-run.json"  # the raw figures of the last run (--report rewrites)
+
+
+def report(run: dict[str, Any]) -> None:
+    """RESULTS.md from one run's raw figures (and NOTES.md)."""
+    bench = Bench(run["rounds"], sys.executable, "")
+    bench.results = {(c, s): v for c, s, v in run["results"]}
+    bench.failed = run["failed"]
+    write_results(bench, run["peers"], run["framed"], run["bulk"], run["lengths"],
+                  run["sizes"], run["crowds"], run["tls"], run["open_at_once"], run["cold"],
+                  run["cold_clean"], run["has_bootstrap"], run["took"], run["date"])
+
+
+# --- RESULTS.md -------------------------------------------------------------------------
+
+
+def _fmt(x: float | None, digits: int = 1) -> str:
+    return "-" if x is None else f"{x:,.{digits}f}"
+
+
+def _cold_ratio(cold: dict[str, list[float]], a: str, b: str) -> str:
+    ratios = [x / y for x, y in zip(cold[a], cold[b], strict=True)]
+    return (f"{statistics.median(ratios):.2f}× ({min(ratios):.2f}-{max(ratios):.2f})")
+
+
+def write_results(bench: Bench, peers: list[str], framed: str, bulk: str, lengths: list[str],
+                  sizes: list[str], crowds: list[str], tls: list[str],
+                  open_at_once: dict[str, list[int]], cold: dict[str, list[float]],
+                  cold_clean: dict[str, list[float]] | None, has_bootstrap: bool,
+                  took: float, date: str) -> None:
+    b = bench
     lines = ["# Benchmark results", "",
-             f"Machine: {platform.machine()}, {_cpus()} cores, Python "
-             f"{platform.python_version()}, {platform.system()}. Versions: httpx "
-             f"{version('httpx')}, openai {version('openai')}, litellm {version('litellm')}, "
-             f"fluentai-core {version('fluentai-core')}. Generated by `nox -s bench` "
-             f"({time.strftime('%Y-%m-%d')}). All figures from this one run; client CPU "
-             f"only (process time), median of {REPEATS} after a warm-up.", "",
-             "## Client CPU per streamed chunk (µs) and per request (µs)", "",
-             "| scenario | " + " | ".join(clients) + " | fluentai ÷ floor | "
-             + " | ".join(f"{c} ÷ fluentai" for c in clients if c in ("openai", "litellm"))
-             + " |",
-             "|---" * (len(clients) + 2 + sum(c in ("openai", "litellm") for c in clients))
-             + "|"]
-    for label in ("stream_text", "stream_tool", "stream_bulk", "request"):
-        row = results[label]
-        us = {c: (row.get(c) or {}).get("us") for c in clients}
-        floor, ours = us.get("raw"), us.get("fluentai")
-        ratio = f"**{ours / floor:.2f}×**" if floor and ours else "-"
-        peers = [f"{us[c] / ours:.1f}×" if us.get(c) and ours else "-"
-                 for c in clients if c in ("openai", "litellm")]
-        lines.append(f"| {label} (`{scenarios[label]}`) | "
-                     + " | ".join(_fmt(us[c]) for c in clients) + f" | {ratio} | "
-                     + " | ".join(peers) + " |")
-    lines += ["", "## Concurrent streams (wall seconds, peak RSS MB)", "",
-              "| scenario | " + " | ".join(clients) + " | fluentai ÷ floor (wall) |",
-              "|---" * (len(clients) + 2) + "|"]
-    for label in ("concurrent_200", "concurrent_500"):
-        row = results[label]
-        cells = [f"{r['wall_s']:.2f} s, {r['peak_mb']:.0f} MB" if (r := row.get(c)) else "-"
-                 for c in clients]
-        raw, ours = row.get("raw"), row.get("fluentai")
-        ratio = f"**{ours['wall_s'] / raw['wall_s']:.2f}×**" if raw and ours else "-"
-        lines.append(f"| {label} (`{scenarios[label]}`) | " + " | ".join(cells)
-                     + f" | {ratio} |")
-    lines += ["", "## Import cost (`python -c \"import X\"`, in-process wall time)", "",
-              "| module | ms | modules | RSS MB | ÷ fluentai (ms) |", "|---|---|---|---|---|"]
-    ours_ms = imports["fluentai"]["ms"]
-    for module, r in imports.items():
-        note = " (+ one plugin resolved)" if module == "fluentai" else ""
-        lines.append(f"| {module}{note} | {r['ms']:.0f} | {r['modules']} | "
-                     f"{r['rss_mb']:.0f} | {r['ms'] / ours_ms:.1f}× |")
-    h1 = (transports.get(("http1", "fluentai")) or {}).get("us")
-    lines += ["", "## Transports (client CPU per streamed chunk, µs; TLS, hypercorn server, "
-              "`text-5000`)", "",
-              "| transport | raw httpx | fluentai | fluentai ÷ raw | fluentai ÷ fluentai on "
-              "HTTP/1.1 |", "|---|---|---|---|---|"]
-    for name in ("http1", "http2", "http3"):
-        raw = (transports.get((name, "raw")) or {}).get("us")
-        ours = (transports.get((name, "fluentai")) or {}).get("us")
-        lines.append(f"| {name} | {_fmt(raw)} | {_fmt(ours)} | "
-                     f"{f'{ours / raw:.2f}×' if raw and ours else '-'} | "
-                     f"{f'{ours / h1:.2f}×' if h1 and ours else '-'} |")
-    absent, none, sdk = tracing["off"], tracing["none"], tracing["sdk"]
-    lines += ["", "## Tracing overhead (fluentai, µs)", "",
-              "| | telemetry absent (`FLUENTAI_TELEMETRY=off`) | no tracer provider | "
-              "SDK provider, no-op exporter | no provider ÷ absent | SDK ÷ absent |",
-              "|---|---|---|---|---|---|"]
-    for key in ("stream", "request"):
-        a, b, c = ((x[key] or {}).get("us") for x in (absent, none, sdk))
-        ratios = [f"{y / a:.3f}×" if a and y else "-" for y in (b, c)]
-        lines.append(f"| per {'chunk' if key == 'stream' else 'request'} | {_fmt(a)} | "
-                     f"{_fmt(b)} | {_fmt(c)} | " + " | ".join(ratios) + " |")
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+             f"{platform.python_version()}, {platform.system()}. Versions: "
+             + ", ".join(f"{d} {_version(d)}" for d in ("httpx", "aiohttp", "openai",
+                                                          "litellm", "fluentai-core"))
+             + f". Generated by `nox -s bench` ({date}) in "
+             f"{took / 60:.1f} minutes, {b.rounds} interleaved rounds. Every figure is from "
+             "this run: client CPU (process time) unless marked wall; each cell is the median "
+             "over the rounds and each ratio the median of the per-round ratios with their "
+             "min-max. `asyncio` is a raw asyncio client (the limit), `httpx` raw httpx with "
+             "json.loads (the floor), `fluentai-aiohttp` fluentai with `transport=\"aiohttp\"`.",
+             ""]
+    clients = ["asyncio", "httpx", "fluentai", "fluentai-aiohttp", *peers]
+    lines += ["## Per streamed chunk (µs): framed (one SSE event per chunked frame) and bulk "
+              "(64 KiB writes)", "",
+              "| stream | " + " | ".join(clients) + " | fluentai ÷ httpx | fluentai ÷ asyncio "
+              "| fluentai-aiohttp ÷ asyncio | " + " | ".join(f"{p} ÷ fluentai" for p in peers)
+              + " | " + " | ".join(f"{p} ÷ fluentai-aiohttp" for p in peers) + " |",
+              "|---" * (len(clients) + 4 + 2 * len(peers)) + "|"]
+    for label, scenario in (("framed", framed), ("bulk", bulk)):
+        lines.append(f"| {label} (`{scenario.split(':')[1]}`) | "
+                     + " | ".join(_fmt(b.median(c, scenario)) for c in clients) + " | "
+                     + " | ".join([b.ratio("fluentai", "httpx", scenario),
+                                   b.ratio("fluentai", "asyncio", scenario),
+                                   b.ratio("fluentai-aiohttp", "asyncio", scenario),
+                                   *(b.ratio(p, "fluentai", scenario) for p in peers),
+                                   *(b.ratio(p, "fluentai-aiohttp", scenario)
+                                     for p in peers)]) + " |")
+    lines += ["", "## Per request (µs; a 100-byte prompt, non-streamed)", "",
+              "| mode | " + " | ".join(clients) + " | fluentai ÷ httpx | fluentai ÷ asyncio | "
+              "fluentai-aiohttp ÷ asyncio | " + " | ".join(f"{p} ÷ fluentai" for p in peers)
+              + " |", "|---" * (len(clients) + 4 + len(peers)) + "|"]
+    for mode in ("sync", "async"):
+        scenario = f"request:{mode}:100"
+        lines.append(f"| {mode} | " + " | ".join(_fmt(b.median(c, scenario)) for c in clients)
+                     + " | " + " | ".join([b.ratio("fluentai", "httpx", scenario),
+                                           b.ratio("fluentai", "asyncio", scenario),
+                                           b.ratio("fluentai-aiohttp", "asyncio", scenario),
+                                           *(b.ratio(p, "fluentai", scenario)
+                                             for p in peers)]) + " |")
+    if has_bootstrap:
+        key = "bootstrap request:async:100"
+        lines += ["", "Async per request in the bootstrap environment (`.venv`: core and every "
+                  f"plugin, editable): httpx {_fmt(b.median('httpx', key))} µs, fluentai "
+                  f"{_fmt(b.median('fluentai', key))} µs, fluentai ÷ httpx "
+                  f"**{b.ratio('fluentai', 'httpx', key)}** (the clean environment: "
+                  f"{b.ratio('fluentai', 'httpx', 'request:async:100')})."]
+    ours = ["asyncio", "httpx", "fluentai", "fluentai-aiohttp"]
+    lines += ["", "## Stream length (framed): CPU per chunk (µs) and peak RSS (MB)", "",
+              "| chunks | " + " | ".join(ours) + " | fluentai ÷ httpx | fluentai-aiohttp ÷ "
+              "asyncio |", "|---" * (len(ours) + 3) + "|"]
+    for scenario in lengths:
+        cells = [f"{_fmt(b.median(c, scenario))} µs, {_fmt(b.median(c, scenario, 'peak_mb'), 0)}"
+                 f" MB" for c in ours]
+        lines.append(f"| {scenario.split('-')[-1]} | " + " | ".join(cells) + " | "
+                     + b.ratio("fluentai", "httpx", scenario) + " | "
+                     + b.ratio("fluentai-aiohttp", "asyncio", scenario) + " |")
+    lines += ["", "## Prompt size (async, non-streamed): CPU per request (µs) and peak RSS (MB)",
+              "", "| prompt bytes | " + " | ".join(ours) + " | fluentai ÷ httpx | "
+              "fluentai-aiohttp ÷ asyncio |", "|---" * (len(ours) + 3) + "|"]
+    for scenario in sizes:
+        cells = [f"{_fmt(b.median(c, scenario), 0)} µs, "
+                 f"{_fmt(b.median(c, scenario, 'peak_mb'), 0)} MB" for c in ours]
+        lines.append(f"| {int(scenario.split(':')[2]):,} | " + " | ".join(cells) + " | "
+                     + b.ratio("fluentai", "httpx", scenario) + " | "
+                     + b.ratio("fluentai-aiohttp", "asyncio", scenario) + " |")
+    crowd_clients = ["httpx", "fluentai", "fluentai-aiohttp"]
+    lines += ["", "## Concurrent streams (each 200 chunks, ten every 10 ms; the last row "
+              "back to back): wall s, CPU per chunk µs, peak RSS MB, streams open at once "
+              "(client / server)", "",
+              "| streams | " + " | ".join(crowd_clients) + " | fluentai ÷ httpx (wall) | "
+              "fluentai ÷ httpx (CPU/chunk) | fluentai ÷ httpx (RSS) |",
+              "|---" * (len(crowd_clients) + 4) + "|"]
+    for scenario in crowds:
+        cells = []
+        for c in crowd_clients:
+            server_peak = open_at_once.get(f"{c} {scenario}") or [0]
+            cells.append(f"{_fmt(b.median(c, scenario, 'wall_s'), 2)} s, "
+                         f"{_fmt(b.median(c, scenario))} µs, "
+                         f"{_fmt(b.median(c, scenario, 'peak_mb'), 0)} MB, "
+                         f"{_fmt(b.median(c, scenario, 'open_at_once'), 0)} / "
+                         f"{max(server_peak)}")
+        label = scenario.split(":")[1] + (" unpaced" if scenario.endswith("unpaced") else "")
+        lines.append(f"| {label} | " + " | ".join(cells) + " | "
+                     + " | ".join(b.ratio("fluentai", "httpx", scenario, f)
+                                  for f in ("wall_s", "us", "peak_mb")) + " |")
+    lines += ["", "## Transports (CPU per streamed chunk, µs; TLS, hypercorn, "
+              f"`{tls[0].split(':')[2]}`)", "",
+              "| transport | raw httpx | fluentai | fluentai ÷ raw httpx | fluentai ÷ fluentai "
+              "on HTTP/1.1 |", "|---|---|---|---|---|"]
+    h1 = tls[0]
+    for scenario in [*tls, "tls:aiohttp"]:
+        name = scenario.split(":")[1]
+        client = "fluentai-aiohttp" if name == "aiohttp" else "fluentai"
+        raw = b.median("httpx", scenario)
+        ours_ = b.median(client, scenario)
+        over_h1 = [x / y for x, y in zip(b.values(client, scenario),
+                                         b.values("fluentai", h1), strict=False) if x and y]
+        lines.append(f"| {name} | {_fmt(raw)} | {_fmt(ours_)} | "
+                     f"{b.ratio(client, 'httpx', scenario) if raw else '-'} | "
+                     + (f"{statistics.median(over_h1):.2f}× ({min(over_h1):.2f}-"
+                        f"{max(over_h1):.2f})" if over_h1 else "-") + " |")
+    lines += ["", "## Cold start (whole processes, wall ms; interleaved)", "",
+              "| environment | `import fluentai; Client().provider('openai')` | "
+              "`import openai` | ratio | one chat call: fluentai | one chat call: openai SDK "
+              "| ratio |", "|---|---|---|---|---|---|---|"]
+    for label, found in (("bootstrap (29 plugins)" if has_bootstrap else "clean", cold),
+                         ("clean", cold_clean)):
+        if found is None:
+            continue
+        ms = {k: statistics.median(v) * 1000 for k, v in found.items()}
+        lines.append(f"| {label} | {ms['fluentai resolve']:.0f} | {ms['import openai']:.0f} | "
+                     f"{_cold_ratio(found, 'fluentai resolve', 'import openai')} | "
+                     f"{ms['fluentai chat']:.0f} | {ms['openai chat']:.0f} | "
+                     f"{_cold_ratio(found, 'fluentai chat', 'openai chat')} |")
+    if b.failed:
+        lines += ["", "Runs that failed (left out above): " + "; ".join(b.failed)]
     notes = HERE / "NOTES.md"
     if notes.exists():
         lines += ["", notes.read_text().strip()]
@@ -369,14 +656,26 @@ def write_results(results: dict[str, dict[str, Any]], tracing: dict[str, Any],
     print("\n".join(lines))
 
 
-def _cpus() -> int:
-    import os
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
-    return os.cpu_count() or 0
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not installed"
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "worker":
-        print(json.dumps(worker(*sys.argv[2:6])))
+        print(json.dumps(worker(*sys.argv[2:5])))
     else:
-        main(quick="--quick" in sys.argv)
+        parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+        parser.add_argument("--rounds", type=int, default=3)
+        parser.add_argument("--quick", action="store_true", help="a tenth of every length")
+        parser.add_argument("--report", action="store_true",
+                            help="rewrite RESULTS.md from the last run's figures")
+        options = parser.parse_args()
+        if options.report:
+            report(json.loads(LAST_RUN.read_text()))
+        else:
+            main(options.rounds, options.quick)

@@ -3,8 +3,10 @@ never counts against the client. One chunked-transfer frame per SSE event, as pr
 send; or, for ``bulk-*`` models, the whole body in 64 KiB writes.
 
 The model name picks the scenario: ``text-N`` (N text deltas), ``tool-N`` (a tool call
-whose arguments arrive in N deltas), ``bulk-text-N``; non-streamed requests get a small
-chat completion.
+whose arguments arrive in N deltas), ``bulk-text-N``, ``paced-text-N`` (ten frames every
+10 ms, as a model generates: concurrent streams really overlap); non-streamed requests get a small
+chat completion whatever their size. ``GET /stats`` answers how many streamed responses
+were being written at once at most since the last ask (are all streams really open?).
 
 ``server.py --tls DIR`` serves the same streams over TLS with hypercorn instead: HTTP/1.1
 and HTTP/2 on TCP and HTTP/3 on UDP at the same port, with a CA written to DIR/ca.pem (the
@@ -60,12 +62,20 @@ COMPLETION = json.dumps({
     "usage": {"prompt_tokens": 8, "completion_tokens": 3, "total_tokens": 11}}).encode()
 
 _cache: dict[str, list[bytes]] = {}
+_streams = {"open": 0, "peak": 0}  # streamed responses being written now, and the most
 
 
 async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
+            if head.startswith(b"GET /stats"):  # how many streams were open at once
+                stats = json.dumps(_streams).encode()
+                _streams["peak"] = _streams["open"]
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                             b"content-length: %d\r\n\r\n%s" % (len(stats), stats))
+                await writer.drain()
+                continue
             length = 0
             for line in head.split(b"\r\n"):
                 if line.lower().startswith(b"content-length:"):
@@ -79,19 +89,27 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
                 continue
             model = body["model"]
             frames = _cache.get(model) or _cache.setdefault(model, events(model))
-            writer.write(HEAD)
-            if model.startswith("bulk-"):
-                data = b"".join(frames)
-                for i in range(0, len(data), 65536):
-                    piece = data[i:i + 65536]
-                    writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
-                    await writer.drain()
-            else:
-                for frame in frames:
-                    writer.write(b"%x\r\n%s\r\n" % (len(frame), frame))
-                    await writer.drain()
-            writer.write(b"0\r\n\r\n")
-            await writer.drain()
+            _streams["open"] += 1
+            _streams["peak"] = max(_streams["peak"], _streams["open"])
+            try:
+                writer.write(HEAD)
+                if model.startswith("bulk-"):
+                    data = b"".join(frames)
+                    for i in range(0, len(data), 65536):
+                        piece = data[i:i + 65536]
+                        writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        await writer.drain()
+                else:
+                    paced = model.startswith("paced-")
+                    for i, frame in enumerate(frames):
+                        writer.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+                        await writer.drain()
+                        if paced and i % 10 == 9:  # tokens arrive over time, ten at a time
+                            await asyncio.sleep(0.01)
+                writer.write(b"0\r\n\r\n")
+                await writer.drain()
+            finally:
+                _streams["open"] -= 1
     except (asyncio.IncompleteReadError, ConnectionError):
         pass
     finally:
