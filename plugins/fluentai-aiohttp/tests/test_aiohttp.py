@@ -77,40 +77,35 @@ def test_a_non_streamed_answer_an_error_status_and_a_retry() -> None:
             c.chat("local/gpt-4o-mini", "hello", retry=0)
 
 
+def timed_out(server: ReplayServer, mode: str, timeout: Timeout) -> APITimeoutError:
+    """The typed timeout a stream over aiohttp ends with, from the sync or async client."""
+    async def run() -> None:
+        async with async_client(server, timeout=timeout, retry=0) as c:
+            await c.stream("local/gpt-4o", "x").collect()
+
+    with pytest.raises(APITimeoutError) as info:
+        if mode == "sync":
+            with sync_client(server, timeout=timeout, retry=0) as c:
+                c.stream("local/gpt-4o", "x").collect()
+        else:
+            asyncio.run(run())
+    return info.value
+
+
 @pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize("phase", ["first_token", "read"])
 def test_a_silent_server_is_a_typed_timeout(mode: str, phase: str) -> None:
     timeout = Timeout(first_token=0.3) if phase == "first_token" else Timeout(read=0.3)
     with ReplayServer([stream_reply(body_delay=3)]) as server:
-        if mode == "sync":
-            with sync_client(server, timeout=timeout, retry=0) as c, \
-                    pytest.raises(APITimeoutError) as info:
-                c.stream("local/gpt-4o", "x").collect()
-        else:
-            async def run() -> None:
-                async with async_client(server, timeout=timeout, retry=0) as c:
-                    await c.stream("local/gpt-4o", "x").collect()
-            with pytest.raises(APITimeoutError) as info:
-                asyncio.run(run())
-    assert info.value.phase == phase
+        assert timed_out(server, mode, timeout).phase == phase
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_total_timeout_mid_stream_keeps_the_partial_output(mode: str) -> None:
-    timeout = Timeout(total=0.8)
     with ReplayServer([stream_reply(chunk_delay=0.2)]) as server:
-        if mode == "sync":
-            with sync_client(server, timeout=timeout, retry=0) as c, \
-                    pytest.raises(APITimeoutError) as info:
-                c.stream("local/gpt-4o", "x").collect()
-        else:
-            async def run() -> None:
-                async with async_client(server, timeout=timeout, retry=0) as c:
-                    await c.stream("local/gpt-4o", "x").collect()
-            with pytest.raises(APITimeoutError) as info:
-                asyncio.run(run())
-    assert info.value.phase == "total"
-    assert info.value.partial is not None and TEXT.startswith(info.value.partial.text)
+        error = timed_out(server, mode, Timeout(total=0.8))
+    assert error.phase == "total"
+    assert error.partial is not None and TEXT.startswith(error.partial.text)
 
 
 def test_nothing_listening_is_a_connection_error() -> None:
