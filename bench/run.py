@@ -127,6 +127,27 @@ def stream_consumer(client: str, url: str, transport: str = "http1", ca: str | N
             return n
 
         return floor
+    if client == "aiohttp":
+        import aiohttp
+
+        session: list[aiohttp.ClientSession] = []
+
+        async def bare(model: str) -> int:
+            if not session:
+                session.append(aiohttp.ClientSession(base_url=url))
+            n, buffer = 0, b""
+            body = {"model": model, "messages": MESSAGES, "stream": True}
+            async with session[0].post("/chat/completions", json=body,
+                                       headers={"authorization": "Bearer x"}) as r:
+                async for data in r.content.iter_any():
+                    buffer += data
+                    *events, buffer = buffer.split(b"\n\n")
+                    for event in events:
+                        if event.startswith(b"data: ") and event != b"data: [DONE]":
+                            n += _count(json.loads(event[6:]))
+            return n
+
+        return bare
     if client.startswith("fluentai"):
         import fluentai
 
@@ -185,6 +206,20 @@ def requester(client: str, url: str, mode: str) -> Callable[[str], Any]:
     coroutine function (async)."""
     if client == "asyncio":
         return RawAsyncio(url).request
+    if client == "aiohttp":
+        import aiohttp
+
+        sessions: list[aiohttp.ClientSession] = []
+
+        async def bare(prompt: str) -> Any:
+            if not sessions:
+                sessions.append(aiohttp.ClientSession(base_url=url))
+            body = {"model": "small", "messages": [{"role": "user", "content": prompt}]}
+            async with sessions[0].post("/chat/completions", json=body,
+                                        headers={"authorization": "Bearer x"}) as r:
+                return json.loads(await r.read())
+
+        return bare
     if client == "httpx":
         import httpx
 
@@ -260,6 +295,8 @@ def measure(client: str, scenario: str, url: str) -> dict[str, Any]:
     ``concurrent:<streams>:<chunks>[:unpaced]`` (paced: ten frames every 10 ms),
     ``tls:<transport>:<model>`` (per chunk over TLS)."""
     kind, *args = scenario.split(":")
+    if kind == "paired":
+        return paired(args[0], url)
     if kind == "request":
         mode, size = args[0], int(args[1])
         prompt = "x" * size
@@ -325,6 +362,29 @@ def measure(client: str, scenario: str, url: str) -> dict[str, Any]:
     return {"us": statistics.median(samples), "peak_mb": _maxrss_mb(), "base_mb": base}
 
 
+def paired(mode: str, url: str) -> dict[str, Any]:
+    """fluentai and raw httpx in one process, in alternating batches of requests: the
+    ratio of each pair of batches, with no drift of the machine's load between them."""
+    ours, floor = requester("fluentai", url, mode), requester("httpx", url, mode)
+    loop = asyncio.new_event_loop()
+
+    def batch(call: Callable[[str], Any], n: int = 100) -> float:
+        start = time.process_time()
+        if mode == "sync":
+            for _ in range(n):
+                call("x" * 100)
+        else:
+            async def go() -> None:
+                for _ in range(n):
+                    await call("x" * 100)
+            loop.run_until_complete(go())
+        return time.process_time() - start
+
+    batch(ours, 30), batch(floor, 30)
+    ratios = [batch(ours) / batch(floor) for _ in range(10)]
+    return {"us": statistics.median(ratios), "ratios": ratios}
+
+
 # --- the driver -------------------------------------------------------------------------
 
 
@@ -356,7 +416,7 @@ class Bench:
                     round_: int) -> None:
         for scenario in scenarios:
             for client in clients[round_ % len(clients):] + clients[:round_ % len(clients)]:
-                if client == "asyncio" and "request:sync" in scenario:
+                if client in ("asyncio", "aiohttp") and "request:sync" in scenario:
                     scenario_ = ",".join(s for s in scenario.split(",")
                                          if not s.startswith("request:sync"))
                 else:
@@ -455,7 +515,7 @@ def main(rounds: int, quick: bool) -> None:
     tls_server, tls_port = serve("--tls", str(HERE / ".tls"))
     tls_url = f"https://127.0.0.1:{tls_port}"
     peers = [p for p in PEERS if available(p, python)]
-    ours = ["asyncio", "httpx", "fluentai", "fluentai-aiohttp"]
+    ours = ["asyncio", "aiohttp", "httpx", "fluentai", "fluentai-aiohttp"]
     framed, bulk = f"chunk:text-{5000 // scale}", f"chunk:bulk-text-{5000 // scale}"
     lengths = [f"chunk:text-{n // scale}" for n in (1_000, 10_000, 100_000)]
     sizes = [f"request:async:{n}" for n in (1_000, 100_000, 1_000_000)]
@@ -469,7 +529,9 @@ def main(rounds: int, quick: bool) -> None:
             for r in range(rounds):
                 bench.interleaved([*ours, *peers], [f"{framed},{bulk},request:sync:100,"
                                                     "request:async:100"], url, r)
-                bench.interleaved(ours, [*lengths, *sizes], url, r)
+                bench.interleaved([c for c in ours if c != "aiohttp"], [*lengths, *sizes],
+                                  url, r)
+                bench.run("fluentai", "paired:sync,paired:async", url)
                 for crowd in crowds:
                     for client in ("httpx", "fluentai", "fluentai-aiohttp"):
                         print(f"  round {r + 1}: {client:17} {crowd}", file=sys.stderr)
@@ -482,9 +544,8 @@ def main(rounds: int, quick: bool) -> None:
                             bench.run(client, scenario, tls_url)
                 bench.run("fluentai-aiohttp", tls[0], tls_url, key="tls:aiohttp")
                 if bootstrap:
-                    for client in ("httpx", "fluentai"):
-                        bench.run(client, "request:async:100", url, bootstrap,
-                                  key="bootstrap request:async:100")
+                    bench.run("fluentai", "paired:async", url, bootstrap,
+                              key="bootstrap paired:async")
             cold = cold_starts(bootstrap or python, python, url, 3 * rounds, bench.env)
             cold_clean = cold_starts(python, python, url, 3 * rounds, bench.env) \
                 if bootstrap else None
@@ -517,6 +578,13 @@ def report(run: dict[str, Any]) -> None:
 # --- RESULTS.md -------------------------------------------------------------------------
 
 
+def _paired(b: Bench, key: str) -> str:
+    ratios = [x for r in b.results.get(("fluentai", key), []) if r for x in r["ratios"]]
+    if not ratios:
+        return "-"
+    return f"**{statistics.median(ratios):.2f}×** ({min(ratios):.2f}-{max(ratios):.2f})"
+
+
 def _fmt(x: float | None, digits: int = 1) -> str:
     return "-" if x is None else f"{x:,.{digits}f}"
 
@@ -544,7 +612,7 @@ def write_results(bench: Bench, peers: list[str], framed: str, bulk: str, length
              "min-max. `asyncio` is a raw asyncio client (the limit), `httpx` raw httpx with "
              "json.loads (the floor), `fluentai-aiohttp` fluentai with `transport=\"aiohttp\"`.",
              ""]
-    clients = ["asyncio", "httpx", "fluentai", "fluentai-aiohttp", *peers]
+    clients = ["asyncio", "aiohttp", "httpx", "fluentai", "fluentai-aiohttp", *peers]
     lines += ["## Per streamed chunk (µs): framed (one SSE event per chunked frame) and bulk "
               "(64 KiB writes)", "",
               "| stream | " + " | ".join(clients) + " | fluentai ÷ httpx | fluentai ÷ asyncio "
@@ -572,32 +640,20 @@ def write_results(bench: Bench, peers: list[str], framed: str, bulk: str, length
                                            b.ratio("fluentai-aiohttp", "asyncio", scenario),
                                            *(b.ratio(p, "fluentai", scenario)
                                              for p in peers)]) + " |")
-    if has_bootstrap:
-        key = "bootstrap request:async:100"
-        lines += ["", "Async per request in the bootstrap environment (`.venv`: core and every "
-                  f"plugin, editable): httpx {_fmt(b.median('httpx', key))} µs, fluentai "
-                  f"{_fmt(b.median('fluentai', key))} µs, fluentai ÷ httpx "
-                  f"**{b.ratio('fluentai', 'httpx', key)}** (the clean environment: "
-                  f"{b.ratio('fluentai', 'httpx', 'request:async:100')})."]
-    ours = ["asyncio", "httpx", "fluentai", "fluentai-aiohttp"]
-    lines += ["", "## Stream length (framed): CPU per chunk (µs) and peak RSS (MB)", "",
-              "| chunks | " + " | ".join(ours) + " | fluentai ÷ httpx | fluentai-aiohttp ÷ "
-              "asyncio |", "|---" * (len(ours) + 3) + "|"]
-    for scenario in lengths:
-        cells = [f"{_fmt(b.median(c, scenario))} µs, {_fmt(b.median(c, scenario, 'peak_mb'), 0)}"
-                 f" MB" for c in ours]
-        lines.append(f"| {scenario.split('-')[-1]} | " + " | ".join(cells) + " | "
-                     + b.ratio("fluentai", "httpx", scenario) + " | "
-                     + b.ratio("fluentai-aiohttp", "asyncio", scenario) + " |")
-    lines += ["", "## Prompt size (async, non-streamed): CPU per request (µs) and peak RSS (MB)",
-              "", "| prompt bytes | " + " | ".join(ours) + " | fluentai ÷ httpx | "
-              "fluentai-aiohttp ÷ asyncio |", "|---" * (len(ours) + 3) + "|"]
-    for scenario in sizes:
-        cells = [f"{_fmt(b.median(c, scenario), 0)} µs, "
-                 f"{_fmt(b.median(c, scenario, 'peak_mb'), 0)} MB" for c in ours]
-        lines.append(f"| {int(scenario.split(':')[2]):,} | " + " | ".join(cells) + " | "
-                     + b.ratio("fluentai", "httpx", scenario) + " | "
-                     + b.ratio("fluentai-aiohttp", "asyncio", scenario) + " |")
+    lines += ["", "fluentai ÷ httpx per request measured in one process, alternating batches "
+              "of 100 requests (median of the batch ratios, min-max; no drift of the "
+              "machine's load between the two): "
+              + ", ".join(f"{label} {_paired(b, key)}" for label, key in (
+                  ("sync", "paired:sync"), ("async", "paired:async"),
+                  ("async in the bootstrap environment (`.venv`: core and every plugin, "
+                   "editable)", "bootstrap paired:async")) if b.values("fluentai", key))
+              + "; aiohttp ÷ asyncio (the aiohttp library alone, async): "
+              + b.ratio("aiohttp", "asyncio", "request:async:100") + "."]
+    lines += _scaling(b, "Stream length (framed): CPU per chunk (µs) and peak RSS (MB)",
+                      "chunks", {s: f"{int(s.split('-')[-1]):,}" for s in lengths}, 1)
+    lines += _scaling(b, "Prompt size (async, non-streamed): CPU per request (µs) and peak "
+                         "RSS (MB)", "prompt bytes",
+                      {s: f"{int(s.split(':')[2]):,}" for s in sizes}, 0)
     crowd_clients = ["httpx", "fluentai", "fluentai-aiohttp"]
     lines += ["", "## Concurrent streams (each 200 chunks, ten every 10 ms; the last row "
               "back to back): wall s, CPU per chunk µs, peak RSS MB, streams open at once "
@@ -638,7 +694,7 @@ def write_results(bench: Bench, peers: list[str], framed: str, bulk: str, length
               "| environment | `import fluentai; Client().provider('openai')` | "
               "`import openai` | ratio | one chat call: fluentai | one chat call: openai SDK "
               "| ratio |", "|---|---|---|---|---|---|---|"]
-    for label, found in (("bootstrap (29 plugins)" if has_bootstrap else "clean", cold),
+    for label, found in (("bootstrap (every plugin)" if has_bootstrap else "clean", cold),
                          ("clean", cold_clean)):
         if found is None:
             continue
@@ -654,6 +710,22 @@ def write_results(bench: Bench, peers: list[str], framed: str, bulk: str, length
         lines += ["", notes.read_text().strip()]
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def _scaling(b: Bench, title: str, what: str, rows: dict[str, str], digits: int
+             ) -> list[str]:
+    """A table of CPU and peak RSS as one dimension grows."""
+    ours = ["asyncio", "httpx", "fluentai", "fluentai-aiohttp"]
+    lines = ["", f"## {title}", "", f"| {what} | " + " | ".join(ours)
+             + " | fluentai ÷ httpx | fluentai-aiohttp ÷ asyncio |", "|---" * (len(ours) + 3)
+             + "|"]
+    for scenario, label in rows.items():
+        cells = [f"{_fmt(b.median(c, scenario), digits)} µs, "
+                 f"{_fmt(b.median(c, scenario, 'peak_mb'), 0)} MB" for c in ours]
+        lines.append(f"| {label} | " + " | ".join(cells) + " | "
+                     + b.ratio("fluentai", "httpx", scenario) + " | "
+                     + b.ratio("fluentai-aiohttp", "asyncio", scenario) + " |")
+    return lines
 
 
 def _version(dist: str) -> str:

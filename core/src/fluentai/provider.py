@@ -8,7 +8,6 @@ existing provider without subclassing it (see spec/hooks.md).
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from functools import lru_cache
@@ -159,6 +158,8 @@ class Provider:
         accepted = cls.accepted_settings()
         for key in settings:
             if key not in accepted:
+                import difflib  # only to explain a typo
+
                 close = difflib.get_close_matches(key, accepted, n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
                 raise ConfigurationError(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -196,6 +195,8 @@ def interrupter(response: Any) -> Callable[[], None]:
     sock = stream.get_extra_info("socket") if stream is not None else None
     if sock is None or response.http_version != "HTTP/1.1":
         return lambda: None
+
+    import socket  # here: the sync client's watchdog, not every import of fluentai
 
     def interrupt() -> None:
         with contextlib.suppress(OSError):  # already closed: the read is over anyway
