@@ -363,10 +363,22 @@ def measure(client: str, scenario: str, url: str) -> dict[str, Any]:
 
 
 def paired(mode: str, url: str) -> dict[str, Any]:
-    """fluentai and raw httpx in one process, in alternating batches of requests: the
-    ratio of each pair of batches, with no drift of the machine's load between them."""
-    ours, floor = requester("fluentai", url, mode), requester("httpx", url, mode)
+    """fluentai and raw httpx in one process, in alternating batches of requests (or
+    streams, ``mode="stream"``): the ratio of each pair of batches, with no drift of the
+    machine's load between them."""
     loop = asyncio.new_event_loop()
+    if mode == "stream":
+        streams = [stream_consumer(c, url) for c in ("fluentai", "httpx")]
+
+        def run(consume: Callable[[str], Awaitable[int]]) -> float:
+            start = time.process_time()
+            loop.run_until_complete(consume("text-2000"))
+            return time.process_time() - start
+
+        run(streams[0]), run(streams[1])
+        ratios = [run(streams[0]) / run(streams[1]) for _ in range(10)]
+        return {"us": statistics.median(ratios), "ratios": ratios}
+    ours, floor = requester("fluentai", url, mode), requester("httpx", url, mode)
 
     def batch(call: Callable[[str], Any], n: int = 100) -> float:
         start = time.process_time()
@@ -519,8 +531,8 @@ def main(rounds: int, quick: bool) -> None:
     framed, bulk = f"chunk:text-{5000 // scale}", f"chunk:bulk-text-{5000 // scale}"
     lengths = [f"chunk:text-{n // scale}" for n in (1_000, 10_000, 100_000)]
     sizes = [f"request:async:{n}" for n in (1_000, 100_000, 1_000_000)]
-    crowds = [f"concurrent:{n}:{200 // scale}" for n in (50, 200, 500, 1000)]
-    crowds.append(f"concurrent:1000:{200 // scale}:unpaced")
+    crowds = [f"concurrent:{n}:{100 // scale}" for n in (50, 200, 500, 1000)]
+    crowds.append(f"concurrent:1000:{100 // scale}:unpaced")
     tls = [f"tls:{t}:text-{2000 // scale}" for t in ("http1", "http2", "http3")]
     with tempfile.TemporaryDirectory() as cache:
         bench = Bench(rounds, python, cache)
@@ -531,7 +543,7 @@ def main(rounds: int, quick: bool) -> None:
                                                     "request:async:100"], url, r)
                 bench.interleaved([c for c in ours if c != "aiohttp"], [*lengths, *sizes],
                                   url, r)
-                bench.run("fluentai", "paired:sync,paired:async", url)
+                bench.run("fluentai", "paired:sync,paired:async,paired:stream", url)
                 for crowd in crowds:
                     for client in ("httpx", "fluentai", "fluentai-aiohttp"):
                         print(f"  round {r + 1}: {client:17} {crowd}", file=sys.stderr)
@@ -546,8 +558,8 @@ def main(rounds: int, quick: bool) -> None:
                 if bootstrap:
                     bench.run("fluentai", "paired:async", url, bootstrap,
                               key="bootstrap paired:async")
-            cold = cold_starts(bootstrap or python, python, url, 3 * rounds, bench.env)
-            cold_clean = cold_starts(python, python, url, 3 * rounds, bench.env) \
+            cold = cold_starts(bootstrap or python, python, url, 2 * rounds, bench.env)
+            cold_clean = cold_starts(python, python, url, 2 * rounds, bench.env) \
                 if bootstrap else None
         finally:
             server.terminate()
@@ -640,11 +652,12 @@ def write_results(bench: Bench, peers: list[str], framed: str, bulk: str, length
                                            b.ratio("fluentai-aiohttp", "asyncio", scenario),
                                            *(b.ratio(p, "fluentai", scenario)
                                              for p in peers)]) + " |")
-    lines += ["", "fluentai ÷ httpx per request measured in one process, alternating batches "
-              "of 100 requests (median of the batch ratios, min-max; no drift of the "
-              "machine's load between the two): "
+    lines += ["", "fluentai ÷ httpx measured in one process, alternating batches of 100 "
+              "requests or single streams (median of the batch ratios, min-max; no drift of "
+              "the machine's load between the two): "
               + ", ".join(f"{label} {_paired(b, key)}" for label, key in (
                   ("sync", "paired:sync"), ("async", "paired:async"),
+                  ("per framed chunk (`text-2000` streams, async)", "paired:stream"),
                   ("async in the bootstrap environment (`.venv`: core and every plugin, "
                    "editable)", "bootstrap paired:async")) if b.values("fluentai", key))
               + "; aiohttp ÷ asyncio (the aiohttp library alone, async): "
@@ -655,7 +668,7 @@ def write_results(bench: Bench, peers: list[str], framed: str, bulk: str, length
                          "RSS (MB)", "prompt bytes",
                       {s: f"{int(s.split(':')[2]):,}" for s in sizes}, 0)
     crowd_clients = ["httpx", "fluentai", "fluentai-aiohttp"]
-    lines += ["", "## Concurrent streams (each 200 chunks, ten every 10 ms; the last row "
+    lines += ["", "## Concurrent streams (each 100 chunks, ten every 10 ms; the last row "
               "back to back): wall s, CPU per chunk µs, peak RSS MB, streams open at once "
               "(client / server)", "",
               "| streams | " + " | ".join(crowd_clients) + " | fluentai ÷ httpx (wall) | "

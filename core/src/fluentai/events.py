@@ -118,6 +118,11 @@ StreamEvent = Union[
 ]
 
 
+# Deltas kept as separate strings before they are joined into one: a long answer then
+# costs its text, not a Python object per token (peak memory flat in stream length).
+COMPACT = 2048
+
+
 class Collector:
     """Folds stream events into a ChatResponse, keeping part order and merging deltas."""
 
@@ -158,11 +163,17 @@ class Collector:
         if cls is TextDelta:
             if self._reasoning:
                 self._flush_reasoning()
-            self._text.append(ev.text)
+            text = self._text
+            text.append(ev.text)
+            if len(text) > COMPACT:
+                text[:] = ["".join(text)]
         elif cls is ReasoningDelta:
             if self._text:
                 self._flush_text()
-            self._reasoning.append(ev.text)
+            reasoning = self._reasoning
+            reasoning.append(ev.text)
+            if len(reasoning) > COMPACT:
+                reasoning[:] = ["".join(reasoning)]
             if ev.signature:
                 self._signature = ev.signature
         elif cls is ToolCallDelta:
