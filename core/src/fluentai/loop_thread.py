@@ -25,12 +25,11 @@ class LoopThread:
 
     def iterate(self, chunks: AsyncIterator[T]) -> Iterator[T]:
         """An async iterator's items, one loop round trip each."""
-        end = object()
         while True:
-            item = self.run(anext(chunks, end))  # type: ignore[arg-type]
-            if item is end:
+            try:
+                yield self.run(_next(chunks))
+            except StopAsyncIteration:
                 return
-            yield item  # type: ignore[misc]
 
     @property
     def running(self) -> bool:
@@ -47,3 +46,7 @@ class LoopThread:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
         self.loop.close()
+
+
+async def _next(chunks: AsyncIterator[T]) -> T:
+    return await chunks.__anext__()
