@@ -36,7 +36,7 @@ from .provider import Provider
 from .request import AnyRequest, ListModelsRequest
 from .retry import RetryPolicy
 from .streams import Stream
-from .timeouts import Clamped, Deadline, read_within
+from .timeouts import Deadline, read_within
 from .types import (
     ChatResponse,
     CheckResult,
@@ -126,8 +126,9 @@ class Client(BaseClient):
                     multiplexed = response.http_version != "HTTP/1.1"
                     limits.update(deadline.extension(first=multiplexed))
                     if multiplexed and deadline.next() is not None:
-                        response.stream = Clamped(response.stream,  # type: ignore[arg-type]
-                                                  limits, deadline)
+                        from .clamped import Clamped
+
+                        response.stream = Clamped(response.stream, limits, deadline)
                     if not stream or response.status_code >= 400:
                         read_within(response, deadline)
             except httpx.TransportError as exc:

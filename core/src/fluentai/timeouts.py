@@ -12,12 +12,12 @@ import contextlib
 import heapq
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import httpx
 import msgspec
 
+from ._lazy import httpx
 from .errors import APITimeoutError, StreamTimeoutError
 
 T = TypeVar("T")
@@ -202,28 +202,6 @@ def interrupter(response: Any) -> Callable[[], None]:
         with contextlib.suppress(OSError):  # already closed: the read is over anyway
             sock.shutdown(socket.SHUT_RDWR)
     return interrupt
-
-
-class Clamped(httpx.SyncByteStream):
-    """A sync HTTP/2 or HTTP/3 body whose read limit is cut to the time left after every
-    chunk: those transports take their limit afresh for each read, so no read outlives
-    the call's deadlines (HTTP/1.1 has the watchdog instead). Used only when the call has
-    a deadline."""
-
-    def __init__(self, stream: httpx.SyncByteStream, limits: dict[str, Any],
-                 deadline: Deadline) -> None:
-        self._stream = stream
-        self._limits = limits
-        self._deadline = deadline
-
-    def __iter__(self) -> Iterator[bytes]:
-        update, extension = self._limits.update, self._deadline.extension
-        for chunk in self._stream:
-            yield chunk
-            update(extension(first=True))  # the first-token deadline, until it is met
-
-    def close(self) -> None:
-        self._stream.close()
 
 
 def read_within(response: Any, deadline: Deadline) -> None:
