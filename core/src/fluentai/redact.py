@@ -61,6 +61,8 @@ def scrub_data(value: Any, secrets: list[str]) -> Any:
         return value
     if isinstance(value, dict):
         return {scrub_data(k, secrets): scrub_data(v, secrets) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a namedtuple
+        return type(value)(*(scrub_data(v, secrets) for v in value))
     if isinstance(value, (list, tuple)):
         return type(value)(scrub_data(v, secrets) for v in value)
     return value
